@@ -1,0 +1,46 @@
+package ai.molecule.billingguard;
+
+import ai.molecule.billingguard.cli.ReviewCommand;
+import ai.molecule.billingguard.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The command line: wiring only. */
+@Command(name = "billing-guard", mixinStandardHelpOptions = true, version = "billing-guard 0.1.0",
+        description = "Admission webhook: a Molecule workspace's provider selection decides who pays for its LLM calls.")
+public final class Main {
+    public static final int OK = 0;
+    public static final int BAD_INPUT = 2;
+    public static final int DENIED = 3;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; never throws, never prints a stack trace. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.addSubcommand(new ReviewCommand(out, err));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException config) {
+                config.problems().forEach(p -> err.println("billing-guard: config: " + p));
+            } else if (e instanceof InputException) {
+                err.println("billing-guard: " + e.getMessage());
+            } else {
+                err.println("billing-guard: unexpected error: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
+            }
+            if (System.getenv("BG_TRACE") != null) e.printStackTrace();
+            err.flush();
+            return BAD_INPUT;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,73 @@
+package ai.molecule.billingguard.admission;
+
+import tools.jackson.core.JsonPointer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Records RFC 6902 operations while applying each one to a private copy of the document, so every
+ * path is exact for the document as it stands at that point of the patch.
+ */
+final class PatchRecorder {
+    private final JsonNode document;
+    private final ArrayNode operations = JsonNodeFactory.instance.arrayNode();
+
+    PatchRecorder(JsonNode original) {
+        this.document = original.deepCopy();
+    }
+
+    JsonNode at(String pointer) {
+        return document.at(pointer);
+    }
+
+    void remove(String pointer) {
+        JsonPointer p = JsonPointer.compile(pointer);
+        JsonNode parent = document.at(p.head());
+        if (parent.isArray()) {
+            ((ArrayNode) parent).remove(p.last().getMatchingIndex());
+        } else {
+            ((ObjectNode) parent).remove(p.last().getMatchingProperty());
+        }
+        record("remove", pointer, null);
+    }
+
+    void add(String pointer, JsonNode value) {
+        JsonPointer p = JsonPointer.compile(pointer);
+        JsonNode parent = document.at(p.head());
+        if (parent.isArray()) {
+            ((ArrayNode) parent).insert(p.last().getMatchingIndex(), value.deepCopy());
+        } else {
+            ((ObjectNode) parent).set(p.last().getMatchingProperty(), value.deepCopy());
+        }
+        record("add", pointer, value);
+    }
+
+    void replace(String pointer, JsonNode value) {
+        JsonPointer p = JsonPointer.compile(pointer);
+        JsonNode parent = document.at(p.head());
+        if (parent.isArray()) {
+            ((ArrayNode) parent).set(p.last().getMatchingIndex(), value.deepCopy());
+        } else {
+            ((ObjectNode) parent).set(p.last().getMatchingProperty(), value.deepCopy());
+        }
+        record("replace", pointer, value);
+    }
+
+    private void record(String op, String pointer, JsonNode value) {
+        ObjectNode operation = operations.addObject().put("op", op).put("path", pointer);
+        if (value != null) {
+            operation.set("value", value.deepCopy());
+        }
+    }
+
+    ArrayNode operations() {
+        return operations;
+    }
+
+    /** The document with every recorded operation applied. */
+    JsonNode result() {
+        return document;
+    }
+}

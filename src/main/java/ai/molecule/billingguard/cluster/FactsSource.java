@@ -1,0 +1,12 @@
+package ai.molecule.billingguard.cluster;
+
+import ai.molecule.billingguard.policy.Facts;
+
+/** Where the cluster facts of one decision come from: local files, or informers over a live cluster. */
+public interface FactsSource {
+    /**
+     * @param namespace           the pod's namespace
+     * @param workspaceSecretName the workspace secret to look up, or null for a pod without a workspace
+     */
+    Facts facts(String namespace, String workspaceSecretName);
+}

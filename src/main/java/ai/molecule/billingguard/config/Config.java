@@ -1,0 +1,19 @@
+package ai.molecule.billingguard.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The one validated, immutable configuration of a billing-guard process. */
+public record Config(
+        int port,
+        int opsPort,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        boolean dev,
+        long maxBodyBytes,
+        Optional<Path> secrets,
+        Optional<Path> kubeconfig,
+        String output,
+        String namespace,
+        PolicyConfig policy) {
+}

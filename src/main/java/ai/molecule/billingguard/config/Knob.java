@@ -1,0 +1,28 @@
+package ai.molecule.billingguard.config;
+
+import java.util.List;
+
+/**
+ * One setting that a flag, an environment variable and a config-file key all reach.
+ * Precedence: flag, then environment variable, then config file, then the built-in default.
+ */
+public record Knob(String flag, String env, String key) {
+    public static final Knob PORT = new Knob("--port", "BILLING_GUARD_PORT", "server.port");
+    public static final Knob OPS_PORT = new Knob("--ops-port", "BILLING_GUARD_OPS_PORT", "server.opsPort");
+    public static final Knob TLS_CERT = new Knob("--tls-cert", "BILLING_GUARD_TLS_CERT", "server.tlsCert");
+    public static final Knob TLS_KEY = new Knob("--tls-key", "BILLING_GUARD_TLS_KEY", "server.tlsKey");
+    public static final Knob DEV = new Knob("--dev", "BILLING_GUARD_DEV", "server.dev");
+    public static final Knob SECRETS = new Knob("--secrets", "BILLING_GUARD_SECRETS", "facts.secrets");
+    public static final Knob KUBECONFIG = new Knob("--kubeconfig", "BILLING_GUARD_KUBECONFIG", "facts.kubeconfig");
+    public static final Knob CATALOG = new Knob("--catalog", "BILLING_GUARD_CATALOG", "catalog.file");
+    public static final Knob OUTPUT = new Knob("--output", "BILLING_GUARD_OUTPUT", "review.output");
+    public static final Knob NAMESPACE = new Knob("--namespace", "BILLING_GUARD_NAMESPACE", "review.namespace");
+
+    /** The config file itself has a flag and an environment variable, but no key. */
+    public static final String CONFIG_FLAG = "--config";
+    public static final String CONFIG_ENV = "BILLING_GUARD_CONFIG";
+
+    public static List<Knob> all() {
+        return List.of(PORT, OPS_PORT, TLS_CERT, TLS_KEY, DEV, SECRETS, KUBECONFIG, CATALOG, OUTPUT, NAMESPACE);
+    }
+}

@@ -1,0 +1,29 @@
+package ai.molecule.billingguard.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The providers billing-guard knows, in catalog order. Immutable. */
+public final class ProviderCatalog {
+    private final List<Provider> providers;
+
+    public ProviderCatalog(List<Provider> providers) {
+        this.providers = List.copyOf(providers);
+    }
+
+    public Optional<Provider> find(String name) {
+        return providers.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    public List<Provider> forRuntime(String runtime) {
+        return providers.stream().filter(p -> p.servesRuntime(runtime)).toList();
+    }
+
+    public boolean knowsRuntime(String runtime) {
+        return !forRuntime(runtime).isEmpty();
+    }
+
+    public List<Provider> all() {
+        return providers;
+    }
+}

@@ -1,0 +1,85 @@
+package ai.molecule.billingguard.policy;
+
+import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.config.Yaml;
+import tools.jackson.databind.JsonNode;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * SPEC "What counts as a platform credential in a pod", one item at a time. Pure.
+ * An item is platform when it references a platform credential secret, carries a platform proxy
+ * name, or carries an LLM credential name from anywhere but the workspace secret.
+ */
+public final class Classifier {
+    private final PolicyConfig config;
+    private final Set<String> platformSecrets;
+    private final String workspaceSecret;
+
+    /**
+     * @param platformSecrets every platform credential secret name of the namespace (config names and labelled ones)
+     * @param workspaceSecret the workspace secret's name; null for a pod without a workspace
+     */
+    public Classifier(PolicyConfig config, Set<String> platformSecrets, String workspaceSecret) {
+        this.config = config;
+        this.platformSecrets = platformSecrets;
+        this.workspaceSecret = workspaceSecret;
+    }
+
+    public boolean isPlatformSecret(String name) {
+        return name != null && platformSecrets.contains(name);
+    }
+
+    public boolean isWorkspaceSecret(String name) {
+        return name != null && name.equals(workspaceSecret);
+    }
+
+    /** Why an {@code env[]} item is platform, or empty when it is not. */
+    public Optional<Reason> env(JsonNode env) {
+        String name = Yaml.text(env, "name");
+        String secret = Yaml.text(env.path("valueFrom").path("secretKeyRef"), "name");
+        if (isPlatformSecret(secret)) {
+            return Optional.of(Reason.PLATFORM_SECRET);
+        }
+        if (name != null && config.proxyNames().contains(name)) {
+            return Optional.of(Reason.PROXY_NAME);
+        }
+        if (name != null && config.llmCredentialNames().contains(name) && !isWorkspaceSecret(secret)) {
+            return Optional.of(Reason.NOT_FROM_WORKSPACE);
+        }
+        return Optional.empty();
+    }
+
+    /** An {@code envFrom[]} item is platform when its {@code secretRef} names a platform credential secret. */
+    public boolean envFrom(JsonNode envFrom) {
+        return isPlatformSecret(Yaml.text(envFrom.path("secretRef"), "name"));
+    }
+
+    /** A {@code secret} volume of a platform credential secret. */
+    public boolean secretVolume(JsonNode volume) {
+        return isPlatformSecret(Yaml.text(volume.path("secret"), "secretName"));
+    }
+
+    /** A {@code projected} volume source of a platform credential secret. */
+    public boolean projectedSource(JsonNode source) {
+        return isPlatformSecret(Yaml.text(source.path("secret"), "name"));
+    }
+
+    /** Why an env item is platform. */
+    public enum Reason {
+        PLATFORM_SECRET("from platform credential secret"),
+        PROXY_NAME("platform proxy variable"),
+        NOT_FROM_WORKSPACE("LLM credential not from the workspace secret");
+
+        private final String text;
+
+        Reason(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+}

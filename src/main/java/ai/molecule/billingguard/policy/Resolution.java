@@ -1,0 +1,26 @@
+package ai.molecule.billingguard.policy;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The resolved billing mode.
+ *
+ * @param mode     the billing mode
+ * @param provider the provider the catalog or the selection names; empty when none is known
+ * @param source   the rung that answered
+ * @param failure  a lookup that failed on the way: the mode is then {@code platform_managed} and the pod is denied
+ * @param warnings notes for the user, such as an ignored annotation value
+ */
+public record Resolution(BillingMode mode, Optional<String> provider, Source source,
+                         Optional<Lookup.Failed<?>> failure, List<String> warnings) {
+
+    public Resolution {
+        warnings = List.copyOf(warnings);
+    }
+
+    /** The provider as annotations show it: {@code platform} or {@code unknown} when none is known. */
+    public String providerLabel() {
+        return provider.orElse(mode == BillingMode.PLATFORM_MANAGED ? "platform" : "unknown");
+    }
+}
