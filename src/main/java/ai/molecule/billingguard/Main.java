@@ -34,7 +34,6 @@ public final class Main {
                 err.println("billing-guard: unexpected error: " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
             }
-            if (System.getenv("BG_TRACE") != null) e.printStackTrace();
             err.flush();
             return BAD_INPUT;
         });

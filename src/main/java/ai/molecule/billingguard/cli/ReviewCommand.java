@@ -16,7 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -109,8 +108,8 @@ public final class ReviewCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + (Files.exists(file) ? e.getClass().getSimpleName()
                     : "no such file") + ")");
-        } catch (JacksonException e) {
-            throw new InputException(file + ": not valid YAML or JSON (" + e.getOriginalMessage() + ")");
+        } catch (Yaml.SyntaxException e) {
+            throw new InputException(file + ": not valid YAML or JSON (" + e.getMessage() + ")");
         }
         if (docs.isEmpty()) {
             throw new InputException(file + ": holds no document");

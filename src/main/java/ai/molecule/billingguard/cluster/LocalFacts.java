@@ -7,7 +7,6 @@ import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -56,8 +55,8 @@ public final class LocalFacts implements FactsSource {
                 docs = Yaml.documents(Files.readString(file));
             } catch (IOException e) {
                 throw new InputException(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
-            } catch (JacksonException e) {
-                throw new InputException(file + ": not valid YAML or JSON (" + e.getOriginalMessage() + ")");
+            } catch (Yaml.SyntaxException e) {
+                throw new InputException(file + ": not valid YAML or JSON (" + e.getMessage() + ")");
             }
             for (JsonNode doc : docs) {
                 String kind = Yaml.text(doc, "kind");

@@ -1,6 +1,5 @@
 package ai.molecule.billingguard.config;
 
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -76,8 +75,8 @@ public final class ConfigLoader {
         } catch (IOException e) {
             problems.add("config file " + file + ": cannot read (" + e.getClass().getSimpleName() + ")");
             return;
-        } catch (JacksonException e) {
-            problems.add("config file " + file + ": not valid YAML (" + e.getOriginalMessage() + ")");
+        } catch (Yaml.SyntaxException e) {
+            problems.add("config file " + file + ": not valid YAML (" + e.getMessage() + ")");
             return;
         }
         if (!user.isObject()) {
@@ -218,8 +217,8 @@ public final class ConfigLoader {
             } catch (IOException e) {
                 problems.add("catalog " + origin + ": cannot read (" + e.getClass().getSimpleName() + ")");
                 return new ProviderCatalog(List.of());
-            } catch (JacksonException e) {
-                problems.add("catalog " + origin + ": not valid YAML (" + e.getOriginalMessage() + ")");
+            } catch (Yaml.SyntaxException e) {
+                problems.add("catalog " + origin + ": not valid YAML (" + e.getMessage() + ")");
                 return new ProviderCatalog(List.of());
             }
         } else {

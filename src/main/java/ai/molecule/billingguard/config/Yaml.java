@@ -6,6 +6,11 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLWriteFeature;
 
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,18 +25,45 @@ public final class Yaml {
     private Yaml() {
     }
 
-    /** Every document of a YAML (or JSON) text, skipping empty ones; throws JacksonException on bad syntax. */
+    /**
+     * Every document of a YAML (or JSON) text, skipping empty ones. Read with snakeyaml-engine so
+     * that anchors and aliases resolve as YAML says (Jackson's YAML reader turns an alias into its
+     * name as a string, which would silently hide what a manifest holds); alias expansion is bounded.
+     *
+     * @throws SyntaxException with one line: where and what is wrong
+     */
     public static List<JsonNode> documents(String text) {
         List<JsonNode> docs = new ArrayList<>();
-        try (var it = YAML.readerFor(JsonNode.class).readValues(text)) {
-            while (it.hasNextValue()) {
-                JsonNode doc = (JsonNode) it.nextValue();
-                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
-                    docs.add(doc);
+        LoadSettings settings = LoadSettings.builder().setMaxAliasesForCollections(50)
+                .setAllowDuplicateKeys(false).build();
+        try {
+            for (Object doc : new Load(settings).loadAllFromString(text)) {
+                if (doc != null) {
+                    docs.add(JSON.valueToTree(doc));
                 }
             }
+        } catch (YamlEngineException e) {
+            throw new SyntaxException(oneLine(e));
+        } catch (ClassCastException | IllegalArgumentException e) {
+            throw new SyntaxException("unsupported YAML content (" + e.getClass().getSimpleName() + ")");
         }
         return docs;
+    }
+
+    private static String oneLine(YamlEngineException e) {
+        if (e instanceof MarkedYamlEngineException marked) {
+            String where = marked.getProblemMark().map(m -> "line " + (m.getLine() + 1) + ", column "
+                    + (m.getColumn() + 1) + ": ").orElse("");
+            return where + marked.getProblem();
+        }
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("bad YAML");
+    }
+
+    /** A YAML or JSON text that cannot be read; its message is one line. */
+    public static final class SyntaxException extends RuntimeException {
+        public SyntaxException(String message) {
+            super(message);
+        }
     }
 
     /** A string field, or null when absent or not a string. */

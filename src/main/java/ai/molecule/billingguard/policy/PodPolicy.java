@@ -114,8 +114,10 @@ public final class PodPolicy {
             if (classifier.secretVolume(volume)) {
                 platformVolumes.add(name);
                 removedVolumes.add(name);
-                volumeFindings.add(new Finding(pointer, "volume \"" + name + "\" (Secret "
-                        + Yaml.text(volume.path("secret"), "secretName") + ")", "volume:" + name, true));
+                if (scope.podLevel()) {
+                    volumeFindings.add(new Finding(pointer, "volume \"" + name + "\" (Secret "
+                            + Yaml.text(volume.path("secret"), "secretName") + ")", "volume:" + name, true));
+                }
                 continue;
             }
             JsonNode sources = volume.path("projected").path("sources");
@@ -129,6 +131,9 @@ public final class PodPolicy {
                 continue;
             }
             platformVolumes.add(name);
+            if (!scope.podLevel()) {
+                continue;
+            }
             if (platformSources.size() == sources.size()) {
                 removedVolumes.add(name);
                 volumeFindings.add(new Finding(pointer, "projected volume \"" + name + "\" (only platform secrets)",

@@ -1,0 +1,52 @@
+package ai.molecule.billingguard.admission;
+
+import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.cluster.LocalFacts;
+import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.policy.Facts;
+import ai.molecule.billingguard.policy.Lookup;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The facts of one fixture case: its {@code facts.yaml} (Secrets and Namespaces), plus optional
+ * {@code failure.yaml} ({@code secret: cause} and/or {@code namespace: cause}) that turns a lookup
+ * into an API error, as a failing API server would.
+ */
+final class FixtureFacts implements FactsSource {
+    private final FactsSource local;
+    private final String secretFailure;
+    private final String namespaceFailure;
+
+    FixtureFacts(Path caseDir, PolicyConfig config) {
+        Path facts = caseDir.resolve("facts.yaml");
+        this.local = Files.exists(facts) ? LocalFacts.load(facts, config) : LocalFacts.empty();
+        Path failure = caseDir.resolve("failure.yaml");
+        JsonNode f = Yaml.JSON.createObjectNode();
+        if (Files.exists(failure)) {
+            try {
+                f = Yaml.documents(Files.readString(failure)).get(0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        this.secretFailure = Yaml.text(f, "secret");
+        this.namespaceFailure = Yaml.text(f, "namespace");
+    }
+
+    @Override
+    public Facts facts(String namespace, String workspaceSecretName) {
+        Facts base = local.facts(namespace, workspaceSecretName);
+        return new Facts(
+                secretFailure != null && workspaceSecretName != null
+                        ? Lookup.failed("Secret " + namespace + "/" + workspaceSecretName, secretFailure)
+                        : base.workspaceSecret(),
+                namespaceFailure != null ? Lookup.failed("Namespace " + namespace, namespaceFailure) : base.namespace(),
+                base.labelledPlatformSecrets());
+    }
+}
