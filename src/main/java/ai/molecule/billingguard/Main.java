@@ -25,6 +25,12 @@ public final class Main {
         cli.addSubcommand(new ReviewCommand(out, err));
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler((e, args1) -> {
+            err.println("billing-guard: " + e.getMessage());
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.flush();
+            return BAD_INPUT;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
                 config.problems().forEach(p -> err.println("billing-guard: config: " + p));
