@@ -9,4 +9,9 @@ public interface FactsSource {
      * @param workspaceSecretName the workspace secret to look up, or null for a pod without a workspace
      */
     Facts facts(String namespace, String workspaceSecretName);
+
+    /** True once the source can answer from a complete view (informer caches synced). */
+    default boolean synced() {
+        return true;
+    }
 }

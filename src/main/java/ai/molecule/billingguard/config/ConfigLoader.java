@@ -174,6 +174,7 @@ public final class ConfigLoader {
             problems.add("review.output (-o) must be one of text, json, yaml; got '" + output + "'");
         }
         Config config = new Config(port, opsPort, cert, key, t.path("server").path("dev").asBoolean(), maxBody,
+                seconds(t, "idleTimeoutSeconds", 1), seconds(t, "drainSeconds", 0), seconds(t, "shutdownTimeoutSeconds", 1),
                 existingPath(t, "facts", "secrets"), existingFile(t, "facts", "kubeconfig"), output,
                 required(t, "review", "namespace"), policy(t));
         return config;
@@ -280,6 +281,14 @@ public final class ConfigLoader {
             }
         }
         return new ProviderCatalog(providers);
+    }
+
+    private java.time.Duration seconds(JsonNode t, String key, long min) {
+        long value = t.path("server").path(key).asLong();
+        if (value < min) {
+            problems.add("server." + key + " must be at least " + min + ", got " + value);
+        }
+        return java.time.Duration.ofSeconds(Math.max(value, min));
     }
 
     private int port(JsonNode t, String section, String key) {
