@@ -1,0 +1,43 @@
+package ai.molecule.billingguard.admission;
+
+import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.policy.Pointer;
+import io.fabric8.zjsonpatch.JsonPatch;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PatchRecorderTest {
+    @Test
+    void pointers_escape_tilde_before_slash() {
+        assertThat(Pointer.child("/metadata/annotations", "a~b/c")).isEqualTo("/metadata/annotations/a~0b~1c");
+        assertThat(Pointer.child("/spec/containers", 3)).isEqualTo("/spec/containers/3");
+    }
+
+    @Test
+    void recorded_operations_apply_with_zjsonpatch_to_the_same_result() {
+        JsonNode doc = Yaml.documents("{metadata: {annotations: {'a~b/c': x}}, spec: {env: [a, b, c, d]}}").get(0);
+        PatchRecorder patch = new PatchRecorder(doc);
+        patch.remove("/spec/env/3");
+        patch.remove("/spec/env/1");
+        patch.replace(Pointer.child("/metadata/annotations", "a~b/c"), Yaml.JSON.getNodeFactory().stringNode("y"));
+        patch.add("/spec/env/2", Yaml.JSON.getNodeFactory().stringNode("e"));
+        assertThat(patch.result().toString())
+                .isEqualTo("{\"metadata\":{\"annotations\":{\"a~b/c\":\"y\"}},\"spec\":{\"env\":[\"a\",\"c\",\"e\"]}}");
+        assertThat(JsonPatch.apply(patch.operations(), doc)).isEqualTo(patch.result());
+        assertThat(doc.toString()).as("the original is not touched").contains("[\"a\",\"b\",\"c\",\"d\"]");
+    }
+
+    @Test
+    void removals_sort_later_indices_first_and_compare_numbers_as_numbers() {
+        List<String> paths = new ArrayList<>(List.of("/spec/containers/0/env/2", "/spec/volumes/1",
+                "/spec/containers/0/env/10", "/spec/containers/1/env/0", "/spec/volumes/1/projected/sources/0"));
+        paths.sort(PatchBuilder.DESCENDING);
+        assertThat(paths).containsExactly("/spec/volumes/1/projected/sources/0", "/spec/volumes/1",
+                "/spec/containers/1/env/0", "/spec/containers/0/env/10", "/spec/containers/0/env/2");
+    }
+}
