@@ -10,11 +10,9 @@ import ai.molecule.billingguard.policy.WorkspaceSecret;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,8 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * Facts read from local YAML: a file (multi-document allowed) or a directory tree of them, holding
- * v1 Secrets and Namespaces; other kinds are skipped. Secret values are decoded only to learn which
- * keys are non-empty and to read the provider selection and model, then dropped.
+ * v1 Secrets and Namespaces; other kinds are skipped. Secret values are read by {@link SecretFacts},
+ * as for a live cluster: only the provider selection, the model and the names of non-empty keys stay.
  */
 public final class LocalFacts implements FactsSource {
     private final Map<String, WorkspaceSecret> secrets;
@@ -97,50 +95,25 @@ public final class LocalFacts implements FactsSource {
         String namespace = Yaml.text(metadata, "namespace");
         namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
         String where = file + ": Secret " + namespace + "/" + name;
-        Set<String> nonEmpty = new HashSet<>();
-        String provider = null;
-        String model = null;
-        // stringData is folded over data, as the API server does on write.
-        Map<String, byte[]> values = new LinkedHashMap<>();
+        Map<String, String> data = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fields(doc.path("data"), where, "data")) {
             if (!e.getValue().isString()) {
                 throw new InputException(where + ": data." + e.getKey() + " must be a base64 string");
             }
-            try {
-                values.put(e.getKey(), java.util.Base64.getDecoder().decode(e.getValue().stringValue().trim()));
-            } catch (IllegalArgumentException bad) {
-                throw new InputException(where + ": data." + e.getKey() + " is not valid base64");
-            }
+            data.put(e.getKey(), e.getValue().stringValue());
         }
+        Map<String, String> stringData = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fields(doc.path("stringData"), where, "stringData")) {
             if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                 throw new InputException(where + ": stringData." + e.getKey() + " must be a string");
             }
-            values.put(e.getKey(), e.getValue().asString().getBytes(StandardCharsets.UTF_8));
+            stringData.put(e.getKey(), e.getValue().asString());
         }
-        for (Map.Entry<String, byte[]> e : values.entrySet()) {
-            byte[] value = e.getValue();
-            if (e.getKey().equals(config.providerKey())) {
-                provider = new String(value, StandardCharsets.UTF_8);
-            } else if (e.getKey().equals(config.modelKey())) {
-                model = new String(value, StandardCharsets.UTF_8);
-            }
-            if (!blank(value)) {
-                nonEmpty.add(e.getKey());
-            }
-            Arrays.fill(value, (byte) 0);
+        try {
+            return SecretFacts.summarize(namespace, name, strings(metadata.path("annotations")), data, stringData, config);
+        } catch (SecretFacts.UndecodableValueException e) {
+            throw new InputException(where + ": " + e.getMessage());
         }
-        return new WorkspaceSecret(namespace, name, strings(metadata.path("annotations")), provider, model, nonEmpty);
-    }
-
-    /** Whitespace only counts as empty; checked on the bytes so no String of a credential is made. */
-    static boolean blank(byte[] value) {
-        for (byte b : value) {
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Iterable<Map.Entry<String, JsonNode>> fields(JsonNode node, String where, String field) {

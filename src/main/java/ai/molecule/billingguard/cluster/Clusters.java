@@ -1,0 +1,44 @@
+package ai.molecule.billingguard.cluster;
+
+import ai.molecule.billingguard.InputException;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Builds the Kubernetes client billing-guard talks to the API server with. */
+public final class Clusters {
+    private Clusters() {
+    }
+
+    /**
+     * @param kubeconfig     a kubeconfig file (its current context); empty = in-cluster service
+     *                       account, else the usual defaults ({@code KUBECONFIG}, {@code ~/.kube/config})
+     * @param requestTimeout bound of each request, including the informers' lists (watches are not bounded by it)
+     * @throws InputException when the kubeconfig cannot be read
+     */
+    public static KubernetesClient client(Optional<Path> kubeconfig, Duration requestTimeout) {
+        Config config = kubeconfig.map(Clusters::fromFile).orElseGet(() -> Config.autoConfigure(null));
+        config.setRequestTimeout(Math.toIntExact(requestTimeout.toMillis()));
+        // The JDK client is named explicitly: it is the only one shipped, and this fails at
+        // compile time rather than at run time if it goes missing.
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    }
+
+    private static Config fromFile(Path path) {
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new InputException(path + ": cannot read kubeconfig");
+        }
+        try {
+            return Config.fromKubeconfig(path.toFile());
+        } catch (RuntimeException e) {
+            // The message may quote the file, and a kubeconfig holds tokens and keys.
+            throw new InputException(path + ": not a usable kubeconfig (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+}

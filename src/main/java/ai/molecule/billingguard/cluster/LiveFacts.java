@@ -1,0 +1,125 @@
+package ai.molecule.billingguard.cluster;
+
+import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.policy.Facts;
+import ai.molecule.billingguard.policy.Lookup;
+import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.WorkspaceSecret;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Facts read straight from the API server, one bounded request per object: for
+ * {@code review --kubeconfig}, and for {@link InformerFacts} when its cache has no answer.
+ * NotFound is {@link Lookup#absent()}; every other failure is {@link Lookup.Failed} with a one-line
+ * cause, so the policy fails closed.
+ */
+public final class LiveFacts implements FactsSource {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    private final KubernetesClient client;
+    private final PolicyConfig config;
+    private final Duration timeout;
+
+    public LiveFacts(KubernetesClient client, PolicyConfig config) {
+        this(client, config, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * @param client  not closed here: the caller owns it
+     * @param timeout bound of each request; no retries, so it is also the bound of each lookup
+     */
+    public LiveFacts(KubernetesClient client, PolicyConfig config, Duration timeout) {
+        // A derived client shares the HTTP client; only the request settings differ. fabric8
+        // retries 5xx and 429 with backoff by default, which would stretch one lookup far past
+        // the timeout an admission request can afford.
+        this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                        .withRequestTimeout(Math.toIntExact(timeout.toMillis()))
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .adapt(KubernetesClient.class);
+        this.config = config;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Facts facts(String namespace, String workspaceSecretName) {
+        Lookup<Set<String>> platform = labelledPlatformSecrets(namespace);
+        Lookup<WorkspaceSecret> secret;
+        if (workspaceSecretName == null) {
+            secret = Lookup.absent();
+        } else if (platform instanceof Lookup.Failed<Set<String>> failed) {
+            // Fail closed: without the labelled platform secrets the classifier could take a
+            // platform credential for an unknown secret and leave it in a BYOK pod. Facts has no
+            // slot for a failed list, so the workspace secret carries the failure and the
+            // workspace pod is denied naming the list. (A pod without the workspace label has no
+            // such lookup; there only the configured platform secret names guard the bypass.)
+            secret = Lookup.failed(failed.object(), failed.cause());
+        } else {
+            secret = workspaceSecret(namespace, workspaceSecretName);
+        }
+        Set<String> names = platform instanceof Lookup.Found<Set<String>> found ? found.value() : Set.of();
+        return new Facts(secret, namespace(namespace), names);
+    }
+
+    /** GET the workspace secret. */
+    public Lookup<WorkspaceSecret> workspaceSecret(String namespace, String name) {
+        String object = "Secret " + namespace + "/" + name;
+        try {
+            Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+            return secret == null ? Lookup.absent() : Lookup.found(SecretFacts.from(secret, config));
+        } catch (SecretFacts.UndecodableValueException e) {
+            return Lookup.failed(object, e.getMessage());
+        } catch (RuntimeException e) {
+            return Lookup.failed(object, ApiErrors.cause(e, timeout));
+        }
+    }
+
+    /** GET the Namespace. */
+    public Lookup<NamespaceInfo> namespace(String namespace) {
+        try {
+            Namespace ns = client.namespaces().withName(namespace).get();
+            return ns == null ? Lookup.absent() : Lookup.found(namespaceInfo(ns));
+        } catch (RuntimeException e) {
+            return Lookup.failed("Namespace " + namespace, ApiErrors.cause(e, timeout));
+        }
+    }
+
+    /**
+     * LIST the names of the secrets in {@code namespace} labelled as platform scope. The list
+     * carries their values too (a metadata-only list is not offered by the client); they are
+     * dropped here, within the request.
+     */
+    public Lookup<Set<String>> labelledPlatformSecrets(String namespace) {
+        try {
+            return Lookup.found(client.secrets().inNamespace(namespace)
+                    .withLabel(config.secretScopeLabel(), config.secretScopeValue())
+                    .list().getItems().stream()
+                    .map(s -> s.getMetadata().getName())
+                    .collect(Collectors.toUnmodifiableSet()));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return Lookup.found(Set.of()); // no such namespace: no secrets in it
+            }
+            return failedList(namespace, e);
+        } catch (RuntimeException e) {
+            return failedList(namespace, e);
+        }
+    }
+
+    static NamespaceInfo namespaceInfo(Namespace ns) {
+        return new NamespaceInfo(ns.getMetadata().getName(), SecretFacts.annotations(ns.getMetadata().getAnnotations()));
+    }
+
+    private Lookup<Set<String>> failedList(String namespace, RuntimeException e) {
+        return Lookup.failed("Secrets labelled " + config.secretScopeLabel() + "=" + config.secretScopeValue()
+                + " in namespace " + namespace, ApiErrors.cause(e, timeout));
+    }
+}
