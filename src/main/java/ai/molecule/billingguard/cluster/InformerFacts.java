@@ -100,7 +100,7 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
         Set<String> platform = platformSecrets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace).stream()
                 .map(s -> s.getMetadata().getName())
                 .collect(Collectors.toSet());
-        return new Facts(secret, namespace(namespace), platform);
+        return Facts.of(secret, namespace(namespace), platform);
     }
 
     private Lookup<WorkspaceSecret> workspaceSecret(String namespace, String name) {

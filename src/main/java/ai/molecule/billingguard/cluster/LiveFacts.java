@@ -51,22 +51,10 @@ public final class LiveFacts implements FactsSource {
 
     @Override
     public Facts facts(String namespace, String workspaceSecretName) {
-        Lookup<Set<String>> platform = labelledPlatformSecrets(namespace);
-        Lookup<WorkspaceSecret> secret;
-        if (workspaceSecretName == null) {
-            secret = Lookup.absent();
-        } else if (platform instanceof Lookup.Failed<Set<String>> failed) {
-            // Fail closed: without the labelled platform secrets the classifier could take a
-            // platform credential for an unknown secret and leave it in a BYOK pod. Facts has no
-            // slot for a failed list, so the workspace secret carries the failure and the
-            // workspace pod is denied naming the list. (A pod without the workspace label has no
-            // such lookup; there only the configured platform secret names guard the bypass.)
-            secret = Lookup.failed(failed.object(), failed.cause());
-        } else {
-            secret = workspaceSecret(namespace, workspaceSecretName);
-        }
-        Set<String> names = platform instanceof Lookup.Found<Set<String>> found ? found.value() : Set.of();
-        return new Facts(secret, namespace(namespace), names);
+        // A failed list of labelled platform secrets travels in Facts: the policy fails closed on it.
+        Lookup<WorkspaceSecret> secret = workspaceSecretName == null ? Lookup.absent()
+                : workspaceSecret(namespace, workspaceSecretName);
+        return new Facts(secret, namespace(namespace), labelledPlatformSecrets(namespace));
     }
 
     /** GET the workspace secret. */

@@ -81,7 +81,7 @@ public final class LocalFacts implements FactsSource {
     public Facts facts(String namespace, String workspaceSecretName) {
         WorkspaceSecret secret = workspaceSecretName == null ? null : secrets.get(namespace + "/" + workspaceSecretName);
         NamespaceInfo ns = namespaces.get(namespace);
-        return new Facts(secret == null ? Lookup.absent() : Lookup.found(secret),
+        return Facts.of(secret == null ? Lookup.absent() : Lookup.found(secret),
                 ns == null ? Lookup.absent() : Lookup.found(ns),
                 labelledPlatformSecrets.getOrDefault(namespace, Set.of()));
     }

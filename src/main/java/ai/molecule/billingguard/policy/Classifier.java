@@ -5,7 +5,7 @@ import ai.molecule.billingguard.config.Yaml;
 import tools.jackson.databind.JsonNode;
 
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * SPEC "What counts as a platform credential in a pod", one item at a time. Pure.
@@ -14,21 +14,21 @@ import java.util.Set;
  */
 public final class Classifier {
     private final PolicyConfig config;
-    private final Set<String> platformSecrets;
+    private final Predicate<String> platformSecret;
     private final String workspaceSecret;
 
     /**
-     * @param platformSecrets every platform credential secret name of the namespace (config names and labelled ones)
+     * @param platformSecret  whether a secret name is a platform credential secret (config names and labelled ones)
      * @param workspaceSecret the workspace secret's name; null for a pod without a workspace
      */
-    public Classifier(PolicyConfig config, Set<String> platformSecrets, String workspaceSecret) {
+    public Classifier(PolicyConfig config, Predicate<String> platformSecret, String workspaceSecret) {
         this.config = config;
-        this.platformSecrets = platformSecrets;
+        this.platformSecret = platformSecret;
         this.workspaceSecret = workspaceSecret;
     }
 
     public boolean isPlatformSecret(String name) {
-        return name != null && platformSecrets.contains(name);
+        return name != null && platformSecret.test(name);
     }
 
     public boolean isWorkspaceSecret(String name) {

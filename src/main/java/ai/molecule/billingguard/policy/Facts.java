@@ -8,11 +8,15 @@ import java.util.Set;
  * @param workspaceSecret         the workspace secret of the pod (absent for unlabelled pods)
  * @param namespace               the pod's Namespace
  * @param labelledPlatformSecrets names of secrets in the namespace labelled as platform scope
- *                                ({@code molecule.ai/secret-scope=global}); names from the config are added by the policy
+ *                                ({@code molecule.ai/secret-scope=global}); names from the config are added by
+ *                                the policy. A failed list fails closed like any other lookup.
  */
 public record Facts(Lookup<WorkspaceSecret> workspaceSecret, Lookup<NamespaceInfo> namespace,
-                    Set<String> labelledPlatformSecrets) {
-    public Facts {
-        labelledPlatformSecrets = Set.copyOf(labelledPlatformSecrets);
+                    Lookup<Set<String>> labelledPlatformSecrets) {
+
+    /** Facts whose platform-secret list is known. */
+    public static Facts of(Lookup<WorkspaceSecret> workspaceSecret, Lookup<NamespaceInfo> namespace,
+                           Set<String> labelledPlatformSecrets) {
+        return new Facts(workspaceSecret, namespace, Lookup.found(Set.copyOf(labelledPlatformSecrets)));
     }
 }

@@ -52,9 +52,14 @@ final class Messages {
                 + resolution.mode().wire() + " (provider " + resolution.providerLabel() + ")";
     }
 
-    static String bypass(PolicyConfig config, List<Finding> refs) {
-        return "pod without label " + config.workspaceIdLabel() + " references platform credentials: "
-                + refs.stream().map(Finding::description).collect(Collectors.joining("; "))
+    static String bypass(PolicyConfig config, List<Finding> refs, java.util.Optional<Lookup.Failed<?>> listFailure) {
+        String items = refs.stream().map(Finding::description).collect(Collectors.joining("; "));
+        if (listFailure.isPresent()) {
+            return "pod without label " + config.workspaceIdLabel() + " references secrets (" + items
+                    + ") and billing-guard cannot tell whether they are platform credentials: "
+                    + listFailure.get().message() + "; failing closed";
+        }
+        return "pod without label " + config.workspaceIdLabel() + " references platform credentials: " + items
                 + "; only workspace pods may use them, so label the pod with its workspace id";
     }
 

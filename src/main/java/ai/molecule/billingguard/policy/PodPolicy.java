@@ -48,15 +48,22 @@ public final class PodPolicy {
         JsonNode labels = pod.path("metadata").path("labels");
         String workspaceId = Yaml.text(labels, config.workspaceIdLabel());
         Set<String> platformSecrets = new HashSet<>(config.platformSecretNames());
-        platformSecrets.addAll(facts.labelledPlatformSecrets());
+        if (facts.labelledPlatformSecrets() instanceof Lookup.Found<Set<String>> labelled) {
+            platformSecrets.addAll(labelled.value());
+        }
+        Optional<Lookup.Failed<?>> listFailure = facts.labelledPlatformSecrets() instanceof Lookup.Failed<Set<String>> f
+                ? Optional.of(f) : Optional.empty();
         if (workspaceId == null || workspaceId.isBlank()) {
-            return unlabelled(pod, base, new Classifier(config, platformSecrets, null), scope);
+            // Without the list any secret might be a platform one: fail closed on every secret reference.
+            Classifier classifier = new Classifier(config,
+                    listFailure.isPresent() ? name -> true : platformSecrets::contains, null);
+            return unlabelled(pod, base, classifier, scope, listFailure);
         }
         String secretName = config.workspaceSecretName(workspaceId);
         String runtime = Optional.ofNullable(Yaml.text(labels, config.runtimeLabel()))
                 .filter(s -> !s.isBlank()).map(String::trim).orElse(config.defaultRuntime());
         Resolution resolution = resolver.resolve(runtime, facts);
-        Classifier classifier = new Classifier(config, platformSecrets, secretName);
+        Classifier classifier = new Classifier(config, platformSecrets::contains, secretName);
         List<Finding> items = scan(pod, base, classifier, scope);
         List<Finding> removals = phase == Phase.MUTATE && resolution.mode().strips() ? items : List.of();
         Optional<WorkspaceSecret> secret = facts.workspaceSecret() instanceof Lookup.Found<WorkspaceSecret> f
@@ -67,7 +74,7 @@ public final class PodPolicy {
         String stripped = strippedAnnotation(pod, resolution, removals);
         Messages messages = new Messages(config, workspaceId, namespace + "/" + secretName, resolution, accepted);
 
-        Optional<String> denial = resolution.failure().map(messages::failure);
+        Optional<String> denial = resolution.failure().or(() -> listFailure).map(messages::failure);
         if (denial.isEmpty() && phase == Phase.VALIDATE && resolution.mode().strips() && !items.isEmpty()) {
             denial = Optional.of(messages.platformItemsRemain(items));
         }
@@ -92,9 +99,11 @@ public final class PodPolicy {
     }
 
     /** The bypass guard: a pod without the workspace label may not reference a platform credential secret. */
-    private PodDecision unlabelled(JsonNode pod, String base, Classifier classifier, Scope scope) {
+    private PodDecision unlabelled(JsonNode pod, String base, Classifier classifier, Scope scope,
+                                   Optional<Lookup.Failed<?>> listFailure) {
         List<Finding> refs = scan(pod, base, classifier, scope).stream().filter(Finding::secretRef).toList();
-        Optional<String> denial = refs.isEmpty() ? Optional.empty() : Optional.of(Messages.bypass(config, refs));
+        Optional<String> denial = refs.isEmpty() ? Optional.empty()
+                : Optional.of(Messages.bypass(config, refs, listFailure));
         return new PodDecision(Optional.empty(), Optional.empty(), refs, List.of(), false, denial, Map.of(), Map.of(),
                 List.of(), List.of(), "");
     }

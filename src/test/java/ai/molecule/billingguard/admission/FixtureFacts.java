@@ -15,13 +15,14 @@ import java.nio.file.Path;
 
 /**
  * The facts of one fixture case: its {@code facts.yaml} (Secrets and Namespaces), plus optional
- * {@code failure.yaml} ({@code secret: cause} and/or {@code namespace: cause}) that turns a lookup
+ * {@code failure.yaml} ({@code secret}, {@code namespace} and/or {@code platformList}: cause) that turns a lookup
  * into an API error, as a failing API server would.
  */
 final class FixtureFacts implements FactsSource {
     private final FactsSource local;
     private final String secretFailure;
     private final String namespaceFailure;
+    private final String platformListFailure;
 
     FixtureFacts(Path caseDir, PolicyConfig config) {
         Path facts = caseDir.resolve("facts.yaml");
@@ -37,6 +38,7 @@ final class FixtureFacts implements FactsSource {
         }
         this.secretFailure = Yaml.text(f, "secret");
         this.namespaceFailure = Yaml.text(f, "namespace");
+        this.platformListFailure = Yaml.text(f, "platformList");
     }
 
     @Override
@@ -47,6 +49,9 @@ final class FixtureFacts implements FactsSource {
                         ? Lookup.failed("Secret " + namespace + "/" + workspaceSecretName, secretFailure)
                         : base.workspaceSecret(),
                 namespaceFailure != null ? Lookup.failed("Namespace " + namespace, namespaceFailure) : base.namespace(),
-                base.labelledPlatformSecrets());
+                platformListFailure != null
+                        ? Lookup.failed("Secrets labelled molecule.ai/secret-scope=global in namespace " + namespace,
+                        platformListFailure)
+                        : base.labelledPlatformSecrets());
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static ai.molecule.billingguard.cluster.SecretFactsTest.CONFIG;
@@ -154,8 +155,8 @@ class InformerFactsIT {
                 .addToLabels("molecule.ai/secret-scope", "workspace").endMetadata().build()).create();
         started();
 
-        assertThat(facts.facts("team-a", null).labelledPlatformSecrets()).containsExactlyInAnyOrder("shared-llm", "more-global");
-        assertThat(facts.facts("team-b", null).labelledPlatformSecrets()).containsExactly("elsewhere");
+        assertThat(facts.facts("team-a", null).labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm", "more-global")));
+        assertThat(facts.facts("team-b", null).labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("elsewhere")));
     }
 
     @Test
@@ -204,7 +205,7 @@ class InformerFactsIT {
         Facts answer = facts.facts("team-a", "ws-1-secrets");
 
         assertThat(found(answer.workspaceSecret()).nonEmptyKeys()).containsExactlyInAnyOrder("LLM_PROVIDER", "OPENAI_API_KEY", "HF_TOKEN");
-        assertThat(answer.labelledPlatformSecrets()).containsExactly("shared-llm");
+        assertThat(answer.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm")));
         String cache = client.getKubernetesSerialization().asJson(facts.cachedObjects());
         for (String leak : List.of(SEED, b64(SEED))) {
             assertThat(cache).doesNotContain(leak);

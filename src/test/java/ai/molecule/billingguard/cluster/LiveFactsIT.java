@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static ai.molecule.billingguard.cluster.SecretFactsTest.CONFIG;
@@ -65,7 +66,7 @@ class LiveFactsIT {
         assertThat(secret.nonEmptyKeys()).containsExactlyInAnyOrder("LLM_PROVIDER", "OPENAI_API_KEY");
         assertThat(((Lookup.Found<NamespaceInfo>) facts.namespace()).value().annotations())
                 .containsEntry("molecule.ai/llm-billing-mode", "byok");
-        assertThat(facts.labelledPlatformSecrets()).containsExactlyInAnyOrder("shared-llm", "other-global");
+        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm", "other-global")));
         assertThat(facts.toString()).doesNotContain(SEED);
     }
 
@@ -76,7 +77,7 @@ class LiveFactsIT {
 
         assertThat(facts.workspaceSecret()).isInstanceOf(Lookup.Absent.class);
         assertThat(facts.namespace()).isInstanceOf(Lookup.Absent.class);
-        assertThat(facts.labelledPlatformSecrets()).isEmpty();
+        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of()));
     }
 
     @Test
@@ -129,14 +130,13 @@ class LiveFactsIT {
     }
 
     @Test
-    void a_failed_platform_secret_list_fails_the_workspace_secret_closed() {
+    void a_failed_platform_secret_list_is_a_failed_lookup() {
         server.expect().get().withPath(PLATFORM_LIST).andReturn(500, status(500, "InternalError")).once();
 
         Facts facts = live().facts("team-a", "ws-1-secrets");
 
-        assertThat(facts.workspaceSecret()).isEqualTo(Lookup.failed(
+        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.failed(
                 "Secrets labelled molecule.ai/secret-scope=global in namespace team-a", "HTTP 500 Internal Server Error"));
-        assertThat(paths(requests())).doesNotContain(SECRET);
     }
 
     @Test

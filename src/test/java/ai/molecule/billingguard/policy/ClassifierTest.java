@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** SPEC "What counts as a platform credential in a pod", one env item per row. */
 class ClassifierTest {
     final Classifier classifier = new Classifier(ConfigLoader.defaults().policy(),
-            Set.of("molecule-platform-llm", "shared-global"), "ws-1-secrets");
+            Set.of("molecule-platform-llm", "shared-global")::contains, "ws-1-secrets");
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {

@@ -61,7 +61,7 @@ class ResolverTest {
     })
     void the_first_rung_that_answers_wins(String provider, String model, String runtime, String override,
                                           String orgDefault, String mode, String resolvedProvider, String source) {
-        Resolution r = resolver.resolve(runtime, new Facts(Lookup.found(secret(provider, model, override)),
+        Resolution r = resolver.resolve(runtime, Facts.of(Lookup.found(secret(provider, model, override)),
                 namespace(orgDefault), Set.of()));
         assertThat(r.mode().wire()).isEqualTo(mode);
         assertThat(r.provider()).isEqualTo(Optional.ofNullable(resolvedProvider));
@@ -71,7 +71,7 @@ class ResolverTest {
 
     @Test
     void a_vendor_selection_overrides_an_org_default_of_platform_managed() {
-        Resolution r = resolver.resolve("claude-code", new Facts(Lookup.found(secret("minimax", null, null)),
+        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret("minimax", null, null)),
                 namespace("platform_managed"), Set.of()));
         assertThat(r.mode()).isEqualTo(BillingMode.BYOK);
         assertThat(r.providerLabel()).isEqualTo("minimax");
@@ -79,7 +79,7 @@ class ResolverTest {
 
     @Test
     void a_secret_read_error_gives_platform_managed_and_carries_the_error() {
-        Resolution r = resolver.resolve("claude-code", new Facts(Lookup.failed("Secret ns/ws-1-secrets", "timeout"),
+        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.failed("Secret ns/ws-1-secrets", "timeout"),
                 namespace("byok"), Set.of()));
         assertThat(r.mode()).isEqualTo(BillingMode.PLATFORM_MANAGED);
         assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f.message())
@@ -89,14 +89,14 @@ class ResolverTest {
     @Test
     void a_namespace_error_matters_only_when_its_rung_is_reached() {
         Lookup<NamespaceInfo> broken = Lookup.failed("Namespace ns", "forbidden");
-        assertThat(resolver.resolve("claude-code", new Facts(Lookup.found(secret("openai", null, null)), broken, Set.of()))
+        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.found(secret("openai", null, null)), broken, Set.of()))
                 .failure()).isEmpty();
-        assertThat(resolver.resolve("claude-code", new Facts(Lookup.absent(), broken, Set.of())).failure()).isPresent();
+        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.absent(), broken, Set.of())).failure()).isPresent();
     }
 
     @Test
     void an_unknown_override_value_is_ignored_with_a_warning() {
-        Resolution r = resolver.resolve("claude-code", new Facts(Lookup.found(secret(null, null, "cheap")),
+        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret(null, null, "cheap")),
                 namespace(null), Set.of()));
         assertThat(r.source()).isEqualTo(Source.CLOSED_DEFAULT);
         assertThat(r.warnings()).singleElement().asString().contains("\"cheap\"", "Secret ns/ws-1-secrets");
