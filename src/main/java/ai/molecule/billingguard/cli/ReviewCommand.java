@@ -5,13 +5,16 @@ import ai.molecule.billingguard.admission.AdmissionResponse;
 import ai.molecule.billingguard.admission.BadReviewException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.admission.ReviewOutcome;
+import ai.molecule.billingguard.cluster.Clusters;
 import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.cluster.LiveFacts;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.config.Yaml;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -46,6 +50,11 @@ public final class ReviewCommand implements Callable<Integer> {
             description = "YAML file or directory of v1 Secrets and Namespaces (env BILLING_GUARD_SECRETS). "
                     + "Without it every workspace secret and namespace is taken as absent.")
     String secrets;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "Read Secrets and Namespaces from this cluster instead (env BILLING_GUARD_KUBECONFIG); "
+                    + "read-only GETs and LISTs")
+    String kubeconfig;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
             description = "text | json | yaml (env BILLING_GUARD_OUTPUT; default text)")
@@ -72,9 +81,21 @@ public final class ReviewCommand implements Callable<Integer> {
         flags.put(Knob.SECRETS, secrets);
         flags.put(Knob.OUTPUT, output);
         flags.put(Knob.NAMESPACE, namespace);
+        flags.put(Knob.KUBECONFIG, kubeconfig);
         Config config = common.load(flags);
-        FactsSource facts = config.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
-                .orElseGet(LocalFacts::empty);
+        if (config.secrets().isPresent() && config.kubeconfig().isPresent()) {
+            throw new InputException("give --secrets or --kubeconfig, not both");
+        }
+        try (KubernetesClient client = config.kubeconfig()
+                .map(k -> Clusters.client(Optional.of(k), LiveFacts.DEFAULT_TIMEOUT)).orElse(null)) {
+            FactsSource facts = client != null ? new LiveFacts(client, config.policy())
+                    : config.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
+                    .orElseGet(LocalFacts::empty);
+            return review(config, facts);
+        }
+    }
+
+    private int review(Config config, FactsSource facts) {
         ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
         boolean bad = false;
         boolean denied = false;
