@@ -1,7 +1,9 @@
 package ai.molecule.billingguard;
 
+import ai.molecule.billingguard.cli.CertsCommand;
 import ai.molecule.billingguard.cli.ReviewCommand;
 import ai.molecule.billingguard.config.ConfigException;
+import ai.molecule.billingguard.tls.PemException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,6 +25,7 @@ public final class Main {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ReviewCommand(out, err));
+        cli.addSubcommand(new CertsCommand(out));
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, args1) -> {
@@ -34,7 +37,7 @@ public final class Main {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
                 config.problems().forEach(p -> err.println("billing-guard: config: " + p));
-            } else if (e instanceof InputException) {
+            } else if (e instanceof InputException || e instanceof PemException) {
                 err.println("billing-guard: " + e.getMessage());
             } else {
                 err.println("billing-guard: unexpected error: " + e.getClass().getSimpleName()

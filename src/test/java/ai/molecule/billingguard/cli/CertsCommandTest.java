@@ -1,0 +1,91 @@
+package ai.molecule.billingguard.cli;
+
+import ai.molecule.billingguard.Main;
+import ai.molecule.billingguard.tls.PemFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CertsCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void writes_a_ca_and_a_serving_pair_that_pem_files_loads() throws Exception {
+        Path outDir = dir.resolve("certs-out");
+        Run run = run("certs", "--service", "bg", "--namespace", "team-a", "--out", outDir.toString(), "--days", "30");
+
+        assertThat(run.err()).isEmpty();
+        assertThat(run.code()).isZero();
+        Path ca = outDir.resolve("ca.crt");
+        Path cert = outDir.resolve("tls.crt");
+        Path key = outDir.resolve("tls.key");
+        assertThat(run.out().lines()).containsExactly("ca.crt:   " + ca, "tls.crt:  " + cert, "tls.key:  " + key,
+                "caBundle: " + Base64.getEncoder().encodeToString(Files.readAllBytes(ca)));
+
+        PemFiles.keyStore(cert, key); // the pair loads and matches
+        X509Certificate leaf = PemFiles.certificates(cert).get(0);
+        X509Certificate root = PemFiles.certificates(ca).get(0);
+        leaf.verify(root.getPublicKey());
+        assertThat(leaf.getSubjectAlternativeNames()).containsExactly(List.of(2, "bg"), List.of(2, "bg.team-a"),
+                List.of(2, "bg.team-a.svc"), List.of(2, "bg.team-a.svc.cluster.local"));
+        assertThat(Duration.between(Instant.now(), PemFiles.notAfter(cert))).isBetween(Duration.ofDays(29), Duration.ofDays(30));
+        assertThat(root.getNotAfter()).isEqualTo(leaf.getNotAfter());
+        if (Files.getFileStore(outDir).supportsFileAttributeView("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cert))).isEqualTo("rw-r--r--");
+        }
+        try (var files = Files.list(outDir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("ca.crt", "tls.crt", "tls.key");
+        }
+    }
+
+    @Test
+    void days_below_one_is_one_line_and_exit_2() {
+        Run run = run("certs", "--out", dir.toString(), "--days", "0");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err().lines()).containsExactly("billing-guard: certs: --days must be between 1 and 36500, got 0");
+    }
+
+    @Test
+    void an_unwritable_directory_is_one_line_and_exit_2() throws Exception {
+        Path blocker = Files.writeString(dir.resolve("a-file"), "x"); // tests may run as root: chmod would not stop it
+        Path outDir = blocker.resolve("certs");
+        Run run = run("certs", "--out", outDir.toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err().lines()).singleElement().asString()
+                .startsWith("billing-guard: certs: cannot create directory " + outDir + " (");
+    }
+
+    @Test
+    void a_service_name_that_is_no_dns_label_is_one_line_and_exit_2() {
+        Run run = run("certs", "--out", dir.toString(), "--service", "Billing_Guard");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().lines()).singleElement().asString()
+                .startsWith("billing-guard: certs: --service 'Billing_Guard' is not a DNS label");
+    }
+}
