@@ -2,6 +2,7 @@ package ai.molecule.billingguard;
 
 import ai.molecule.billingguard.cli.CertsCommand;
 import ai.molecule.billingguard.cli.ReviewCommand;
+import ai.molecule.billingguard.cli.ServeCommand;
 import ai.molecule.billingguard.config.ConfigException;
 import ai.molecule.billingguard.tls.PemException;
 import picocli.CommandLine;
@@ -24,6 +25,7 @@ public final class Main {
     /** Runs one command line; never throws, never prints a stack trace. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
+        cli.addSubcommand(new ServeCommand(out));
         cli.addSubcommand(new ReviewCommand(out, err));
         cli.addSubcommand(new CertsCommand(out));
         cli.setOut(out);

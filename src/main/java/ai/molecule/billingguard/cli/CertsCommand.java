@@ -1,27 +1,14 @@
 package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.InputException;
-import ai.molecule.billingguard.tls.CertAndKey;
-import ai.molecule.billingguard.tls.CertificateAuthority;
-import ai.molecule.billingguard.tls.CertificateBuilder;
+import ai.molecule.billingguard.tls.ServingCertificates;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -67,31 +54,15 @@ public final class CertsCommand implements Callable<Integer> {
         requireLabel("--service", service);
         requireLabel("--namespace", namespace);
 
-        // One validity window for both, so the CA never expires before the certificate it signed
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Instant notBefore = now.minus(Duration.ofMinutes(5));
-        Instant notAfter = now.plus(Duration.ofDays(days));
-        CertificateAuthority ca = new CertificateAuthority(CertificateBuilder.rootCa(service + "." + namespace + " webhook CA")
-                .validity(notBefore, notAfter).build());
-        CertAndKey tls = CertificateBuilder.endEntity(ca).commonName(service + "." + namespace + ".svc")
-                .dnsNames(dnsNames(service, namespace).toArray(String[]::new)).validity(notBefore, notAfter).build();
-
-        Path caFile = dir.resolve("ca.crt");
-        Path certFile = dir.resolve("tls.crt");
-        Path keyFile = dir.resolve("tls.key");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new InputException("certs: cannot create directory " + dir + " (" + reason(e) + ")");
-        }
-        write(caFile, ca.certificatePem(), "rw-r--r--");
-        write(certFile, tls.certificatePem(), "rw-r--r--");
-        write(keyFile, tls.privateKeyPem(), "rw-------");
-
+        ServingCertificates.Files files = ServingCertificates.write(dir, service + "." + namespace + " webhook CA",
+                service + "." + namespace + ".svc", dnsNames(service, namespace), List.of(), Duration.ofDays(days));
+        Path caFile = files.ca();
+        Path certFile = files.certificate();
+        Path keyFile = files.privateKey();
         out.println("ca.crt:   " + caFile);
         out.println("tls.crt:  " + certFile);
         out.println("tls.key:  " + keyFile);
-        out.println("caBundle: " + Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+        out.println("caBundle: " + files.caBundle());
         out.flush();
         return 0;
     }
@@ -102,52 +73,10 @@ public final class CertsCommand implements Callable<Integer> {
         return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
     }
 
-    /**
-     * Writes through a temporary file and a rename: a reader (or a reloader watching the directory)
-     * never sees half a file, and the key is never readable by others, not even for a moment.
-     */
-    private static void write(Path file, String content, String posixMode) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp"); // 0600 on POSIX file systems
-            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(posixMode));
-            }
-            Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort; the write error below is what matters
-                }
-            }
-            throw new InputException("certs: cannot write " + file + " (" + reason(e) + ")");
-        }
-    }
-
     private static void requireLabel(String flag, String value) {
         if (value == null || !DNS_LABEL.matcher(value).matches()) {
             throw new InputException("certs: " + flag + " '" + value + "' is not a DNS label"
                     + " (lowercase letters, digits and '-', at most 63, starting and ending alphanumeric)");
         }
-    }
-
-    private static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return "a file is in the way";
-        }
-        if (e instanceof FileSystemException fs && fs.getReason() != null) {
-            return fs.getReason();
-        }
-        return e.getClass().getSimpleName();
     }
 }

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 /** The one validated, immutable configuration of a billing-guard process. */
 public record Config(
+        String host,
         int port,
         int opsPort,
         Optional<Path> tlsCert,
@@ -14,6 +15,7 @@ public record Config(
         java.time.Duration idleTimeout,
         java.time.Duration drain,
         java.time.Duration shutdownTimeout,
+        java.time.Duration certReload,
         Optional<Path> secrets,
         Optional<Path> kubeconfig,
         String output,

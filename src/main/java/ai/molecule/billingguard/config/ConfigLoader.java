@@ -173,8 +173,9 @@ public final class ConfigLoader {
         if (!OUTPUTS.contains(output)) {
             problems.add("review.output (-o) must be one of text, json, yaml; got '" + output + "'");
         }
-        Config config = new Config(port, opsPort, cert, key, t.path("server").path("dev").asBoolean(), maxBody,
+        Config config = new Config(required(t, "server", "host"), port, opsPort, cert, key, t.path("server").path("dev").asBoolean(), maxBody,
                 seconds(t, "idleTimeoutSeconds", 1), seconds(t, "drainSeconds", 0), seconds(t, "shutdownTimeoutSeconds", 1),
+                seconds(t, "certReloadSeconds", 1),
                 existingPath(t, "facts", "secrets"), existingFile(t, "facts", "kubeconfig"), output,
                 required(t, "review", "namespace"), policy(t));
         return config;

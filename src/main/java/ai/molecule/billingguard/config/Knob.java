@@ -11,6 +11,7 @@ public record Knob(String flag, String env, String key) {
     public static final Knob OPS_PORT = new Knob("--ops-port", "BILLING_GUARD_OPS_PORT", "server.opsPort");
     public static final Knob TLS_CERT = new Knob("--tls-cert", "BILLING_GUARD_TLS_CERT", "server.tlsCert");
     public static final Knob TLS_KEY = new Knob("--tls-key", "BILLING_GUARD_TLS_KEY", "server.tlsKey");
+    public static final Knob HOST = new Knob("--host", "BILLING_GUARD_HOST", "server.host");
     public static final Knob DEV = new Knob("--dev", "BILLING_GUARD_DEV", "server.dev");
     public static final Knob SECRETS = new Knob("--secrets", "BILLING_GUARD_SECRETS", "facts.secrets");
     public static final Knob KUBECONFIG = new Knob("--kubeconfig", "BILLING_GUARD_KUBECONFIG", "facts.kubeconfig");
@@ -23,6 +24,6 @@ public record Knob(String flag, String env, String key) {
     public static final String CONFIG_ENV = "BILLING_GUARD_CONFIG";
 
     public static List<Knob> all() {
-        return List.of(PORT, OPS_PORT, TLS_CERT, TLS_KEY, DEV, SECRETS, KUBECONFIG, CATALOG, OUTPUT, NAMESPACE);
+        return List.of(HOST, PORT, OPS_PORT, TLS_CERT, TLS_KEY, DEV, SECRETS, KUBECONFIG, CATALOG, OUTPUT, NAMESPACE);
     }
 }

@@ -4,10 +4,8 @@ import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.config.Config;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
+import ai.molecule.billingguard.tls.TlsConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,18 +29,12 @@ public final class WebhookServer implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.jetty.addConnector((server, http) -> {
-                // SNI host check off: kube-apiserver may call by IP or by a name the cert lists only as SAN.
-                http.addCustomizer(new SecureRequestCustomizer(false));
                 http.setSendServerVersion(false);
                 // A body that trickles in slower than this is cut off (read timeout for slow clients).
                 http.setMinRequestDataRate(1024);
-                ServerConnector c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
-                        new HttpConnectionFactory(http));
-                c.setHost(host);
-                c.setPort(config.port());
-                c.setIdleTimeout(config.idleTimeout().toMillis());
-                connector = c;
-                return c;
+                connector = TlsConnector.create(server, http, tls, host, config.port());
+                connector.setIdleTimeout(config.idleTimeout().toMillis());
+                return connector;
             });
             for (ReviewHandler.Endpoint endpoint : ReviewHandler.Endpoint.values()) {
                 cfg.routes.post("/" + endpoint.name().toLowerCase(java.util.Locale.ROOT),

@@ -1,0 +1,188 @@
+package ai.molecule.billingguard.cli;
+
+import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.admission.ReviewHandler;
+import ai.molecule.billingguard.cluster.Clusters;
+import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.cluster.InformerFacts;
+import ai.molecule.billingguard.cluster.LocalFacts;
+import ai.molecule.billingguard.config.Config;
+import ai.molecule.billingguard.config.Knob;
+import ai.molecule.billingguard.policy.PodPolicy;
+import ai.molecule.billingguard.server.Metrics;
+import ai.molecule.billingguard.server.OpsServer;
+import ai.molecule.billingguard.server.WebhookServer;
+import ai.molecule.billingguard.tls.CertificateReloader;
+import ai.molecule.billingguard.tls.ServingCertificates;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code billing-guard serve}: the HTTPS admission webhook and its ops port, until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the admission webhook over HTTPS (POST /mutate, POST /validate) and the ops port "
+                + "(plain HTTP: /healthz, /readyz, /metrics).",
+                "--dev needs no cluster: a self-signed certificate and facts from local YAML (default: examples/)."})
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger("billing-guard");
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--dev", description = "No cluster: self-signed certificate, facts from --secrets (env BILLING_GUARD_DEV)")
+    Boolean dev;
+
+    @Option(names = "--secrets", paramLabel = "PATH",
+            description = "With --dev: YAML file or directory of Secrets and Namespaces (default examples; env BILLING_GUARD_SECRETS)")
+    String secrets;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "Cluster to watch (default: in-cluster config or ~/.kube/config; env BILLING_GUARD_KUBECONFIG)")
+    String kubeconfig;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "Interface to bind (default 0.0.0.0; env BILLING_GUARD_HOST)")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "HTTPS webhook port (default 8443; env BILLING_GUARD_PORT)")
+    String port;
+
+    @Option(names = "--ops-port", paramLabel = "PORT", description = "Plain-HTTP ops port (default 8080; env BILLING_GUARD_OPS_PORT)")
+    String opsPort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain, reloaded on change (env BILLING_GUARD_TLS_CERT)")
+    String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key, reloaded on change (env BILLING_GUARD_TLS_KEY)")
+    String tlsKey;
+
+    private final PrintWriter out;
+
+    public ServeCommand(PrintWriter out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<Knob, String> flags = new HashMap<>();
+        flags.put(Knob.DEV, dev == null ? null : dev.toString());
+        flags.put(Knob.SECRETS, secrets);
+        flags.put(Knob.KUBECONFIG, kubeconfig);
+        flags.put(Knob.HOST, host);
+        flags.put(Knob.PORT, port);
+        flags.put(Knob.OPS_PORT, opsPort);
+        flags.put(Knob.TLS_CERT, tlsCert);
+        flags.put(Knob.TLS_KEY, tlsKey);
+        Config config = common.load(flags);
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            return serve(config, resources);
+        } finally {
+            for (AutoCloseable r : reversed(resources)) {
+                r.close();
+            }
+        }
+    }
+
+    private static List<AutoCloseable> reversed(List<AutoCloseable> list) {
+        List<AutoCloseable> copy = new ArrayList<>(list);
+        java.util.Collections.reverse(copy);
+        return copy;
+    }
+
+    private int serve(Config config, List<AutoCloseable> resources) throws Exception {
+        Path cert;
+        Path key;
+        ServingCertificates.Files devCerts = null;
+        if (config.tlsCert().isPresent()) {
+            cert = config.tlsCert().get();
+            key = config.tlsKey().orElseThrow();
+        } else if (config.dev()) {
+            // A throwaway CA for this process only; the README's curl trusts it by path.
+            devCerts = ServingCertificates.write(java.nio.file.Files.createTempDirectory("billing-guard-dev-"),
+                    "billing-guard dev CA", "localhost", List.of("localhost"), List.of("127.0.0.1", "::1"),
+                    Duration.ofDays(7));
+            cert = devCerts.certificate();
+            key = devCerts.privateKey();
+        } else {
+            throw new InputException("serve needs --tls-cert and --tls-key (or --dev for a self-signed certificate)");
+        }
+
+        Metrics metrics = new Metrics();
+        FactsSource facts;
+        if (config.dev()) {
+            if (config.kubeconfig().isPresent()) {
+                throw new InputException("--dev reads facts from --secrets files, not from --kubeconfig");
+            }
+            facts = LocalFacts.load(config.secrets().orElse(Path.of("examples")), config.policy());
+        } else {
+            if (config.secrets().isPresent()) {
+                throw new InputException("--secrets is for --dev (and review); serve reads facts from the cluster");
+            }
+            KubernetesClient client = Clusters.client(config.kubeconfig(), Duration.ofSeconds(5));
+            resources.add(client);
+            InformerFacts informers = new InformerFacts(client, config.policy(), metrics.registry());
+            resources.add(informers);
+            informers.start();
+            facts = informers;
+        }
+
+        SslContextFactory.Server tls = CertificateReloader.serverFactory();
+        CertificateReloader reloader = new CertificateReloader(cert, key, tls, config.certReload());
+        resources.add(reloader);
+        metrics.certificateNotAfter(reloader::notAfter);
+
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
+        WebhookServer webhook = new WebhookServer(config, config.host(), handler, tls, metrics).start();
+        resources.add(webhook);
+        FactsSource source = facts;
+        OpsServer ops = new OpsServer(config.host(), config.opsPort(), metrics, () -> {
+            List<String> reasons = new ArrayList<>();
+            if (!source.synced()) {
+                reasons.add("caches not synced");
+            }
+            if (webhook.draining()) {
+                reasons.add("shutting down");
+            }
+            return reasons;
+        }).start();
+        resources.add(ops);
+
+        LOG.atInfo().addKeyValue("webhookPort", webhook.port()).addKeyValue("opsPort", ops.port())
+                .addKeyValue("dev", config.dev()).log("billing-guard serving");
+        if (devCerts != null) {
+            out.println("billing-guard --dev: webhook https://localhost:" + webhook.port()
+                    + " (POST /mutate, POST /validate), ops http://localhost:" + ops.port() + " (/healthz /readyz /metrics)");
+            out.println("CA certificate: " + devCerts.ca());
+            out.println("Try:  curl --cacert " + devCerts.ca() + " -H 'Content-Type: application/json' "
+                    + "--data @examples/admission/pod-create.json https://localhost:" + webhook.port() + "/mutate");
+            out.flush();
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                webhook.shutdown(config.drain(), config.shutdownTimeout());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stopped.countDown();
+            }
+        }, "billing-guard-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package ai.molecule.billingguard.tls;
+
+import ai.molecule.billingguard.InputException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A fresh CA and a serving certificate it signed, written as {@code ca.crt}, {@code tls.crt} and
+ * {@code tls.key}: what {@code billing-guard certs} hands an operator and what {@code serve --dev}
+ * serves with. The CA key is never written.
+ */
+public final class ServingCertificates {
+    private ServingCertificates() {
+    }
+
+    /** The written files, and the base64 {@code caBundle} for a webhook configuration. */
+    public record Files(Path ca, Path certificate, Path privateKey, String caBundle) {
+    }
+
+    /** @throws InputException naming the file that could not be written */
+    public static Files write(Path dir, String caName, String commonName, List<String> dnsNames, List<String> ips,
+                              Duration validity) {
+        // One validity window for both, so the CA never expires before the certificate it signed
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant notBefore = now.minus(Duration.ofMinutes(5));
+        Instant notAfter = now.plus(validity);
+        CertificateAuthority ca = new CertificateAuthority(CertificateBuilder.rootCa(caName)
+                .validity(notBefore, notAfter).build());
+        CertAndKey tls = CertificateBuilder.endEntity(ca).commonName(commonName)
+                .dnsNames(dnsNames.toArray(String[]::new)).ipAddresses(ips.toArray(String[]::new))
+                .validity(notBefore, notAfter).build();
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new InputException("certs: cannot create directory " + dir + " (" + reason(e) + ")");
+        }
+        Path caFile = dir.resolve("ca.crt");
+        Path certFile = dir.resolve("tls.crt");
+        Path keyFile = dir.resolve("tls.key");
+        write(caFile, ca.certificatePem(), "rw-r--r--");
+        write(certFile, tls.certificatePem(), "rw-r--r--");
+        write(keyFile, tls.privateKeyPem(), "rw-------");
+        return new Files(caFile, certFile, keyFile,
+                Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * Writes through a temporary file and a rename: a reader (or a reloader watching the directory)
+     * never sees half a file, and the key is never readable by others, not even for a moment.
+     */
+    private static void write(Path file, String content, String posixMode) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp"); // 0600 on POSIX
+            if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                java.nio.file.Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(posixMode));
+            }
+            java.nio.file.Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+            java.nio.file.Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (tmp != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort; the write error below is what matters
+                }
+            }
+            throw new InputException("certs: cannot write " + file + " (" + reason(e) + ")");
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file is in the way";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getClass().getSimpleName();
+    }
+}
