@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code review --kubeconfig}: the same facts as {@code --secrets}, read from a cluster (fabric8's CRUD mock). */
 @EnableKubernetesMockClient(crud = true)
 class ReviewKubeconfigIT {
+    static final Object QUIET = ai.molecule.billingguard.cluster.MockServerLogs.quiet();
     static final String SEED = "sk-SEEDED-KUBECONFIG-REVIEW-0042";
     KubernetesClient client;
     KubernetesMockServer server;

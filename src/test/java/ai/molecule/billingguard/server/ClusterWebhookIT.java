@@ -1,0 +1,128 @@
+package ai.molecule.billingguard.server;
+
+import ai.molecule.billingguard.cluster.InformerFacts;
+import ai.molecule.billingguard.config.ConfigLoader;
+import ai.molecule.billingguard.config.Yaml;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The webhook over informers on fabric8's CRUD mock API server: what the cluster holds now is what
+ * the next AdmissionReview is answered from.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ClusterWebhookIT {
+    static final Object QUIET = ai.molecule.billingguard.cluster.MockServerLogs.quiet();
+    static final String SEED = "sk-SEEDED-CLUSTER-WEBHOOK-5150";
+    static final String SECRET_PATH = "/api/v1/namespaces/team-demo/secrets/ws-demo-secrets";
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    @TempDir
+    Path dir;
+    InformerFacts facts;
+    WebhookFixture webhook;
+    String example;
+
+    @BeforeEach
+    void start() throws Exception {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("team-demo").endMetadata().build())
+                .create();
+        client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
+                .withName("molecule-platform-llm").addToLabels("molecule.ai/secret-scope", "global").endMetadata()
+                .addToStringData("CLAUDE_CODE_OAUTH_TOKEN", SEED).build()).create();
+        facts = new InformerFacts(client, ConfigLoader.defaults().policy(), new Metrics().registry());
+        facts.start();
+        await().atMost(Duration.ofSeconds(10)).until(facts::synced);
+        webhook = new WebhookFixture(dir, facts, Map.of());
+        example = Files.readString(Path.of("examples/admission/pod-create.json"));
+    }
+
+    @AfterEach
+    void stop() {
+        webhook.close();
+        facts.close();
+    }
+
+    JsonNode mutate() throws Exception {
+        return Yaml.JSON.readTree(webhook.post("/mutate", "application/json", example).body()).get("response");
+    }
+
+    void putWorkspaceSecret(Map<String, String> data) {
+        client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
+                .withName("ws-demo-secrets").addToLabels("molecule.ai/workspace-id", "demo").endMetadata()
+                .withStringData(data).build()).createOr(r -> r.update());
+    }
+
+    @Test
+    void a_workspace_secret_added_updated_and_deleted_is_seen() throws Exception {
+        assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("closed-default");
+
+        putWorkspaceSecret(Map.of("LLM_PROVIDER", "openai", "OPENAI_API_KEY", SEED));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(mutate().at("/auditAnnotations/mode").stringValue()).isEqualTo("byok"));
+
+        putWorkspaceSecret(Map.of("LLM_PROVIDER", "platform"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(mutate().at("/auditAnnotations/mode").stringValue()).isEqualTo("platform_managed"));
+
+        client.secrets().inNamespace("team-demo").withName("ws-demo-secrets").delete();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("closed-default"));
+        assertThat(webhook.get(webhook.ops("/metrics")).body()).doesNotContain(SEED);
+    }
+
+    @Test
+    void a_secret_the_informer_cannot_see_is_found_by_the_live_lookup() throws Exception {
+        // No workspace label: outside the informer's selector, as a secret created a moment before
+        // its pod is outside a lagging cache. The one live GET on a miss finds it.
+        client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
+                .withName("ws-demo-secrets").endMetadata()
+                .withStringData(Map.of("LLM_PROVIDER", "openai", "OPENAI_API_KEY", SEED)).build()).create();
+        JsonNode answer = mutate();
+        assertThat(answer.at("/auditAnnotations/mode").stringValue()).isEqualTo("byok");
+        assertThat(answer.toString()).doesNotContain(SEED);
+        assertThat(webhook.get(webhook.ops("/metrics")).body()).doesNotContain(SEED);
+    }
+
+    @Test
+    void an_api_server_answering_500_gives_a_denial_naming_the_secret() throws Exception {
+        server.expect().get().withPath(SECRET_PATH).andReturn(500, "{}").always();
+        JsonNode answer = mutate();
+        assertThat(answer.get("allowed").booleanValue()).isFalse();
+        assertThat(answer.at("/status/message").stringValue())
+                .contains("cannot read Secret team-demo/ws-demo-secrets", "HTTP 500", "fails closed");
+    }
+
+    @Test
+    void a_hanging_api_server_gives_a_denial_within_the_webhook_timeout() throws Exception {
+        server.expect().get().delay(30, TimeUnit.SECONDS).withPath(SECRET_PATH).andReturn(404, "{}").always();
+        // kube-apiserver's default webhook timeout is 10s: the answer must come before it.
+        HttpResponse<String> response = webhook.client.send(HttpRequest.newBuilder(webhook.webhook("/mutate"))
+                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(example)).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode answer = Yaml.JSON.readTree(response.body()).get("response");
+        assertThat(answer.get("allowed").booleanValue()).isFalse();
+        assertThat(answer.at("/status/message").stringValue()).contains("cannot read Secret team-demo/ws-demo-secrets",
+                "timed out");
+    }
+}
