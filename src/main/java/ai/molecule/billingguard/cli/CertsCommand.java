@@ -1,17 +1,18 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.Config;
+import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.tls.ServingCertificates;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 
 /** {@code billing-guard certs}: a CA and a serving certificate for the webhook Service, as PEM files. */
 @Command(name = "certs", mixinStandardHelpOptions = true,
@@ -20,25 +21,24 @@ import java.util.regex.Pattern;
                 "The CA key is not kept: to rotate, run it again and update the caBundle together with the Secret.",
                 "Exit 0 on success, 2 on bad input."})
 public final class CertsCommand implements Callable<Integer> {
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final int MAX_DAYS = 36500;
+    @Mixin
+    CommonOptions common;
 
-    @Option(names = "--service", paramLabel = "NAME", defaultValue = "${env:BILLING_GUARD_CERTS_SERVICE:-billing-guard}",
-            description = "Service name (env BILLING_GUARD_CERTS_SERVICE; default ${DEFAULT-VALUE})")
+    @Option(names = "--service", paramLabel = "NAME",
+            description = "Service name (env BILLING_GUARD_CERTS_SERVICE; default billing-guard)")
     String service;
 
     @Option(names = {"-n", "--namespace"}, paramLabel = "NS",
-            defaultValue = "${env:BILLING_GUARD_CERTS_NAMESPACE:-molecule-system}",
-            description = "Namespace of the Service (env BILLING_GUARD_CERTS_NAMESPACE; default ${DEFAULT-VALUE})")
+            description = "Namespace of the Service (env BILLING_GUARD_CERTS_NAMESPACE; default molecule-system)")
     String namespace;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "${env:BILLING_GUARD_CERTS_OUT:-certs-out}",
-            description = "Directory to write to, created if missing (env BILLING_GUARD_CERTS_OUT; default ${DEFAULT-VALUE})")
-    Path dir;
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Directory to write to, created if missing (env BILLING_GUARD_CERTS_OUT; default certs-out)")
+    String dir;
 
-    @Option(names = "--days", paramLabel = "N", defaultValue = "${env:BILLING_GUARD_CERTS_DAYS:-365}",
-            description = "Validity of the CA and the certificate (env BILLING_GUARD_CERTS_DAYS; default ${DEFAULT-VALUE})")
-    int days;
+    @Option(names = "--days", paramLabel = "N",
+            description = "Validity of the CA and the certificate (env BILLING_GUARD_CERTS_DAYS; default 365)")
+    String days;
 
     private final PrintWriter out;
 
@@ -48,20 +48,19 @@ public final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (days < 1 || days > MAX_DAYS) {
-            throw new InputException("certs: --days must be between 1 and " + MAX_DAYS + ", got " + days);
-        }
-        requireLabel("--service", service);
-        requireLabel("--namespace", namespace);
-
-        ServingCertificates.Files files = ServingCertificates.write(dir, service + "." + namespace + " webhook CA",
-                service + "." + namespace + ".svc", dnsNames(service, namespace), List.of(), Duration.ofDays(days));
-        Path caFile = files.ca();
-        Path certFile = files.certificate();
-        Path keyFile = files.privateKey();
-        out.println("ca.crt:   " + caFile);
-        out.println("tls.crt:  " + certFile);
-        out.println("tls.key:  " + keyFile);
+        Map<Knob, String> flags = new HashMap<>();
+        flags.put(Knob.CERTS_SERVICE, service);
+        flags.put(Knob.CERTS_NAMESPACE, namespace);
+        flags.put(Knob.CERTS_OUT, dir);
+        flags.put(Knob.CERTS_DAYS, days);
+        Config.Certs certs = common.load(flags).certs();
+        String svc = certs.service();
+        String ns = certs.namespace();
+        ServingCertificates.Files files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
+                svc + "." + ns + ".svc", dnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()));
+        out.println("ca.crt:   " + files.ca());
+        out.println("tls.crt:  " + files.certificate());
+        out.println("tls.key:  " + files.privateKey());
         out.println("caBundle: " + files.caBundle());
         out.flush();
         return 0;
@@ -71,12 +70,5 @@ public final class CertsCommand implements Callable<Integer> {
     static List<String> dnsNames(String service, String namespace) {
         String svc = service + "." + namespace + ".svc";
         return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
-    }
-
-    private static void requireLabel(String flag, String value) {
-        if (value == null || !DNS_LABEL.matcher(value).matches()) {
-            throw new InputException("certs: " + flag + " '" + value + "' is not a DNS label"
-                    + " (lowercase letters, digits and '-', at most 63, starting and ending alphanumeric)");
-        }
     }
 }

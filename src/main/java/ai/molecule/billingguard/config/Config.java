@@ -20,5 +20,10 @@ public record Config(
         Optional<Path> kubeconfig,
         String output,
         String namespace,
+        Certs certs,
         PolicyConfig policy) {
+
+    /** What {@code billing-guard certs} issues: names, output directory and validity. */
+    public record Certs(String service, String namespace, Path out, int days) {
+    }
 }

@@ -162,7 +162,7 @@ public final class ConfigLoader {
         int opsPort = port(t, "server", "opsPort");
         Optional<Path> cert = existingFile(t, "server", "tlsCert");
         Optional<Path> key = existingFile(t, "server", "tlsKey");
-        if (cert.isPresent() != key.isPresent() && problems.stream().noneMatch(p -> p.contains("server.tls"))) {
+        if (cert.isPresent() != key.isPresent()) {
             problems.add("server.tlsCert and server.tlsKey (--tls-cert, --tls-key) must be given together");
         }
         long maxBody = t.path("server").path("maxBodyBytes").asLong();
@@ -177,8 +177,27 @@ public final class ConfigLoader {
                 seconds(t, "idleTimeoutSeconds", 1), seconds(t, "drainSeconds", 0), seconds(t, "shutdownTimeoutSeconds", 1),
                 seconds(t, "certReloadSeconds", 1),
                 existingPath(t, "facts", "secrets"), existingFile(t, "facts", "kubeconfig"), output,
-                required(t, "review", "namespace"), policy(t));
+                required(t, "review", "namespace"), certs(t.path("certs")), policy(t));
         return config;
+    }
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final int MAX_DAYS = 36500;
+
+    private Config.Certs certs(JsonNode c) {
+        for (String key : List.of("service", "namespace")) {
+            String value = c.path(key).asString();
+            if (!DNS_LABEL.matcher(value).matches()) {
+                problems.add("certs." + key + " (--" + key + ") '" + value + "' is not a DNS label"
+                        + " (lowercase letters, digits and '-', at most 63, starting and ending alphanumeric)");
+            }
+        }
+        long days = c.path("days").asLong();
+        if (days < 1 || days > MAX_DAYS) {
+            problems.add("certs.days (--days) must be between 1 and " + MAX_DAYS + ", got " + days);
+        }
+        return new Config.Certs(c.path("service").asString(), c.path("namespace").asString(),
+                Path.of(c.path("out").asString()), (int) days);
     }
 
     private PolicyConfig policy(JsonNode t) {

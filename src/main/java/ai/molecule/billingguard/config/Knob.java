@@ -19,11 +19,17 @@ public record Knob(String flag, String env, String key) {
     public static final Knob OUTPUT = new Knob("--output", "BILLING_GUARD_OUTPUT", "review.output");
     public static final Knob NAMESPACE = new Knob("--namespace", "BILLING_GUARD_NAMESPACE", "review.namespace");
 
+    public static final Knob CERTS_SERVICE = new Knob("--service", "BILLING_GUARD_CERTS_SERVICE", "certs.service");
+    public static final Knob CERTS_NAMESPACE = new Knob("--namespace", "BILLING_GUARD_CERTS_NAMESPACE", "certs.namespace");
+    public static final Knob CERTS_OUT = new Knob("--out", "BILLING_GUARD_CERTS_OUT", "certs.out");
+    public static final Knob CERTS_DAYS = new Knob("--days", "BILLING_GUARD_CERTS_DAYS", "certs.days");
+
     /** The config file itself has a flag and an environment variable, but no key. */
     public static final String CONFIG_FLAG = "--config";
     public static final String CONFIG_ENV = "BILLING_GUARD_CONFIG";
 
     public static List<Knob> all() {
-        return List.of(HOST, PORT, OPS_PORT, TLS_CERT, TLS_KEY, DEV, SECRETS, KUBECONFIG, CATALOG, OUTPUT, NAMESPACE);
+        return List.of(HOST, PORT, OPS_PORT, TLS_CERT, TLS_KEY, DEV, SECRETS, KUBECONFIG, CATALOG, OUTPUT, NAMESPACE,
+                CERTS_SERVICE, CERTS_NAMESPACE, CERTS_OUT, CERTS_DAYS);
     }
 }

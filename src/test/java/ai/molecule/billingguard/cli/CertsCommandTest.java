@@ -67,7 +67,7 @@ class CertsCommandTest {
         Run run = run("certs", "--out", dir.toString(), "--days", "0");
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err().lines()).containsExactly("billing-guard: certs: --days must be between 1 and 36500, got 0");
+        assertThat(run.err().lines()).containsExactly("billing-guard: config: certs.days (--days) must be between 1 and 36500, got 0");
     }
 
     @Test
@@ -86,6 +86,6 @@ class CertsCommandTest {
         Run run = run("certs", "--out", dir.toString(), "--service", "Billing_Guard");
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err().lines()).singleElement().asString()
-                .startsWith("billing-guard: certs: --service 'Billing_Guard' is not a DNS label");
+                .startsWith("billing-guard: config: certs.service (--service) 'Billing_Guard' is not a DNS label");
     }
 }

@@ -84,7 +84,8 @@ public class ConfigLoaderTest {
                 """);
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ConfigLoader.load(Map.of(Knob.OPS_PORT, "eighty"), Optional.of(file), Map.of()));
-        assertThat(e.problems()).hasSize(6).anySatisfy(p -> assertThat(p).contains("unknown key 'server.colour'"))
+        assertThat(e.problems()).hasSize(7).anySatisfy(p -> assertThat(p).contains("unknown key 'server.colour'"))
+                .anySatisfy(p -> assertThat(p).contains("must be given together"))
                 .anySatisfy(p -> assertThat(p).contains("server.port must be a port number"))
                 .anySatisfy(p -> assertThat(p).contains("--ops-port: 'eighty' is not a whole number"))
                 .anySatisfy(p -> assertThat(p).contains("/nonexistent/cert.pem does not exist"))
