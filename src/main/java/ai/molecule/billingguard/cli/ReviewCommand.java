@@ -246,7 +246,9 @@ public final class ReviewCommand implements Callable<Integer> {
         if (outcome.decision().isEmpty() || outcome.decision().get().untouched()) {
             b.append("  note:     none of billing-guard's business (not a workspace pod, no platform credential)\n");
         }
-        outcome.decision().ifPresent(d -> d.removals().forEach(f -> b.append("  strip:    ").append(f.description()).append('\n')));
+        // A pod controller is never changed: its pods would lose these when they are created.
+        String label = outcome.request().kind().equals("Pod") ? "  strip:    " : "  pods lose: ";
+        outcome.decision().ifPresent(d -> d.removals().forEach(f -> b.append(label).append(f.description()).append('\n')));
         if (response.message() != null) {
             b.append("  reason:   ").append(response.message()).append('\n');
         }

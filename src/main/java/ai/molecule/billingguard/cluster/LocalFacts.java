@@ -56,7 +56,7 @@ public final class LocalFacts implements FactsSource {
             } catch (Yaml.SyntaxException e) {
                 throw new InputException(file + ": not valid YAML or JSON (" + e.getMessage() + ")");
             }
-            for (JsonNode doc : docs) {
+            for (JsonNode doc : withListItems(docs)) {
                 String kind = Yaml.text(doc, "kind");
                 if ("Secret".equals(kind)) {
                     WorkspaceSecret secret = secret(file, doc, config);
@@ -75,6 +75,20 @@ public final class LocalFacts implements FactsSource {
             }
         }
         return new LocalFacts(secrets, namespaces, platform);
+    }
+
+    /** {@code kubectl get secrets,namespaces -o yaml} writes a List: its items count as documents. */
+    private static List<JsonNode> withListItems(List<JsonNode> docs) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode doc : docs) {
+            String kind = Yaml.text(doc, "kind");
+            if (kind != null && kind.endsWith("List") && doc.path("items").isArray()) {
+                doc.path("items").forEach(out::add);
+            } else {
+                out.add(doc);
+            }
+        }
+        return out;
     }
 
     @Override

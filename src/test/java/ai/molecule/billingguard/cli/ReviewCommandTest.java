@@ -197,4 +197,26 @@ class ReviewCommandTest {
         assertThat(run.err()).startsWith("billing-guard: Unknown option: '--bogus'");
         assertThat(run("review").exit()).isEqualTo(2);
     }
+
+    @Test
+    void secrets_may_come_as_a_list_like_kubectl_get_writes() throws IOException {
+        Path secrets = write("list.yaml", """
+                apiVersion: v1
+                kind: List
+                items:
+                  - apiVersion: v1
+                    kind: Secret
+                    metadata: {name: ws-reno-secrets, namespace: team-demo}
+                    data: {LLM_PROVIDER: cGxhdGZvcm0=}
+                """);
+        Run run = run("review", "--secrets", secrets.toString(), "examples/pods/01-seed-incident.yaml");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("mode:     platform_managed  provider: platform  source: provider-secret");
+    }
+
+    @Test
+    void a_pod_controller_shows_what_its_pods_would_lose() {
+        Run run = run("review", "--secrets", "examples", "examples/pods/08-deployment-byok.yaml");
+        assertThat(run.out()).contains("Deployment team-demo/ws-byok", "pods lose: env CLAUDE_CODE_OAUTH_TOKEN");
+    }
 }
