@@ -23,36 +23,38 @@ final class PatchRecorder {
     }
 
     void remove(String pointer) {
-        JsonPointer p = JsonPointer.compile(pointer);
-        JsonNode parent = document.at(p.head());
-        if (parent.isArray()) {
-            ((ArrayNode) parent).remove(p.last().getMatchingIndex());
-        } else {
-            ((ObjectNode) parent).remove(p.last().getMatchingProperty());
-        }
-        record("remove", pointer, null);
+        apply("remove", pointer, null);
     }
 
     void add(String pointer, JsonNode value) {
-        JsonPointer p = JsonPointer.compile(pointer);
-        JsonNode parent = document.at(p.head());
-        if (parent.isArray()) {
-            ((ArrayNode) parent).insert(p.last().getMatchingIndex(), value.deepCopy());
-        } else {
-            ((ObjectNode) parent).set(p.last().getMatchingProperty(), value.deepCopy());
-        }
-        record("add", pointer, value);
+        apply("add", pointer, value);
     }
 
     void replace(String pointer, JsonNode value) {
+        apply("replace", pointer, value);
+    }
+
+    /** Applies one operation to the copy (the parent is an array or an object), then records it. */
+    private void apply(String op, String pointer, JsonNode value) {
         JsonPointer p = JsonPointer.compile(pointer);
         JsonNode parent = document.at(p.head());
-        if (parent.isArray()) {
-            ((ArrayNode) parent).set(p.last().getMatchingIndex(), value.deepCopy());
+        if (parent instanceof ArrayNode array) {
+            int index = p.last().getMatchingIndex();
+            switch (op) {
+                case "remove" -> array.remove(index);
+                case "add" -> array.insert(index, value.deepCopy());
+                default -> array.set(index, value.deepCopy());
+            }
         } else {
-            ((ObjectNode) parent).set(p.last().getMatchingProperty(), value.deepCopy());
+            ObjectNode object = (ObjectNode) parent;
+            String property = p.last().getMatchingProperty();
+            if (op.equals("remove")) {
+                object.remove(property);
+            } else {
+                object.set(property, value.deepCopy());
+            }
         }
-        record("replace", pointer, value);
+        record(op, pointer, value);
     }
 
     private void record(String op, String pointer, JsonNode value) {
