@@ -30,9 +30,9 @@ public final class WebhookServer implements AutoCloseable {
             cfg.http.maxRequestSize = config.maxBodyBytes();
             cfg.jetty.addConnector((server, http) -> {
                 http.setSendServerVersion(false);
-                // A body that trickles in slower than this is cut off (read timeout for slow clients).
-                http.setMinRequestDataRate(1024);
                 connector = TlsConnector.create(server, http, tls, host, config.port());
+                // The read timeout: a connection that sends nothing for this long is closed. Longer than
+                // kube-apiserver's 90s idle keep-alive, so the client, not the server, ends idle connections.
                 connector.setIdleTimeout(config.idleTimeout().toMillis());
                 return connector;
             });
