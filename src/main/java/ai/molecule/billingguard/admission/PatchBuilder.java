@@ -1,23 +1,23 @@
 package ai.molecule.billingguard.admission;
 
 import ai.molecule.billingguard.config.Yaml;
-import ai.molecule.billingguard.policy.Finding;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.Pointer;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns a {@link PodDecision} into surgical operations on the raw request object: removals first,
  * in descending index order; then the annotations and env vars, each an {@code add} or
- * {@code replace} on its exact path. Nothing already right is touched, so a second review of the
+ * {@code replace} on its exact path (a missing object or array is added holding its first element). Nothing already right is touched, so a second review of the
  * patched object yields no operation.
  */
 final class PatchBuilder {
@@ -28,79 +28,79 @@ final class PatchBuilder {
 
     static PatchRecorder build(JsonNode object, String base, PodDecision decision) {
         PatchRecorder patch = new PatchRecorder(object);
-        decision.removals().stream().map(Finding::pointer).distinct()
-                .sorted(DESCENDING).forEach(patch::remove);
-        if (!decision.annotations().isEmpty()) {
-            annotate(patch, base + "/metadata", decision.annotations());
-        }
+        Set<String> removals = new TreeSet<>(DESCENDING);
+        decision.removals().forEach(f -> removals.add(f.pointer()));
         for (String container : decision.containers()) {
-            setEnv(patch, container, decision.env());
+            removals.addAll(laterDuplicates(object.at(container + "/env"), container + "/env",
+                    decision.env().keySet(), removals));
+        }
+        removals.forEach(patch::remove);
+        String metadata = base + "/metadata";
+        decision.annotations().forEach((key, value) -> annotate(patch, metadata, key, value));
+        for (String container : decision.containers()) {
+            decision.env().forEach((name, value) -> setEnv(patch, container + "/env", name, value));
         }
         return patch;
     }
 
-    private static void annotate(PatchRecorder patch, String metadata, Map<String, String> wanted) {
+    /**
+     * Kubernetes takes the last of duplicate env names, so a copy of one of ours after the first
+     * would win over the value we set: every copy but the first is removed with the other removals.
+     */
+    private static List<String> laterDuplicates(JsonNode env, String envPointer, Set<String> names, Set<String> removed) {
+        List<String> duplicates = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int j = 0; j < env.size(); j++) {
+            String name = Yaml.text(env.get(j), "name");
+            String pointer = Pointer.child(envPointer, j);
+            if (names.contains(name) && !removed.contains(pointer) && !seen.add(name)) {
+                duplicates.add(pointer);
+            }
+        }
+        return duplicates;
+    }
+
+    /** A missing {@code metadata} or {@code annotations} object is created holding its first element. */
+    private static void annotate(PatchRecorder patch, String metadata, String key, String value) {
         if (!patch.at(metadata).isObject()) {
-            ObjectNode value = NODES.objectNode();
-            value.set("annotations", toObject(wanted));
-            patch.add(metadata, value);
+            ObjectNode created = NODES.objectNode();
+            created.putObject("annotations").put(key, value);
+            patch.add(metadata, created);
             return;
         }
         String annotations = metadata + "/annotations";
         if (!patch.at(annotations).isObject()) {
-            patch.add(annotations, toObject(wanted));
+            patch.add(annotations, NODES.objectNode().put(key, value));
             return;
         }
-        wanted.forEach((key, value) -> {
-            JsonNode current = patch.at(annotations).get(key);
-            String pointer = Pointer.child(annotations, key);
-            if (current == null) {
-                patch.add(pointer, NODES.stringNode(value));
-            } else if (!current.isString() || !current.stringValue().equals(value)) {
-                patch.replace(pointer, NODES.stringNode(value));
-            }
-        });
+        JsonNode current = patch.at(annotations).get(key);
+        if (current == null) {
+            patch.add(Pointer.child(annotations, key), NODES.stringNode(value));
+        } else if (!current.isString() || !current.stringValue().equals(value)) {
+            patch.replace(Pointer.child(annotations, key), NODES.stringNode(value));
+        }
     }
 
-    private static void setEnv(PatchRecorder patch, String container, Map<String, String> wanted) {
-        String envPointer = container + "/env";
-        if (!patch.at(envPointer).isArray()) {
-            ArrayNode env = NODES.arrayNode();
-            wanted.forEach((name, value) -> env.add(envVar(name, value)));
-            patch.add(envPointer, env);
+    /** A missing {@code env} array is created holding its first element; a wrong value is replaced in place. */
+    private static void setEnv(PatchRecorder patch, String envPointer, String name, String value) {
+        JsonNode env = patch.at(envPointer);
+        if (!env.isArray()) {
+            patch.add(envPointer, NODES.arrayNode().add(envVar(name, value)));
             return;
         }
-        wanted.forEach((name, value) -> {
-            JsonNode env = patch.at(envPointer);
-            List<Integer> same = new ArrayList<>();
-            for (int j = 0; j < env.size(); j++) {
-                if (name.equals(Yaml.text(env.get(j), "name"))) {
-                    same.add(j);
+        for (int j = 0; j < env.size(); j++) {
+            if (name.equals(Yaml.text(env.get(j), "name"))) {
+                if (!envVar(name, value).equals(env.get(j))) {
+                    patch.replace(Pointer.child(envPointer, j), envVar(name, value));
                 }
-            }
-            if (same.isEmpty()) {
-                patch.add(Pointer.child(envPointer, env.size()), envVar(name, value));
                 return;
             }
-            // Kubernetes takes the last of duplicate names: keep only the first, with our value.
-            for (int k = same.size() - 1; k >= 1; k--) {
-                patch.remove(Pointer.child(envPointer, same.get(k)));
-            }
-            int first = same.get(0);
-            if (!envVar(name, value).equals(patch.at(envPointer).get(first))) {
-                patch.replace(Pointer.child(envPointer, first), envVar(name, value));
-            }
-        });
+        }
+        patch.add(Pointer.child(envPointer, env.size()), envVar(name, value));
     }
 
     private static ObjectNode envVar(String name, String value) {
         return NODES.objectNode().put("name", name).put("value", value);
-    }
-
-    private static ObjectNode toObject(Map<String, String> values) {
-        ObjectNode node = NODES.objectNode();
-        values.forEach(node::put);
-        return node;
     }
 
     /** Descending by path, numeric tokens compared as numbers, so later items are removed first. */

@@ -10,6 +10,7 @@ import ai.molecule.billingguard.policy.Scope;
 import tools.jackson.databind.JsonNode;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -73,6 +74,11 @@ public final class ReviewHandler {
             return untouched(request);
         }
         boolean isPod = template.isEmpty();
+        if (!isPod && operation.equals("UPDATE") && request.oldObject() != null
+                && request.oldObject().at(template).equals(pod)) {
+            // Scaling or relabelling a controller does not change its pods; billing-guard still checks them.
+            return untouched(request);
+        }
         Scope scope = Scope.WHOLE_POD;
         if (isPod && Yaml.text(pod.path("metadata").path("annotations"), MIRROR_ANNOTATION) != null) {
             return untouched(request);
@@ -110,7 +116,7 @@ public final class ReviewHandler {
         if (!patching) {
             // Pod controllers are never mutated; their users read what their pods will lose.
             return new ReviewOutcome(request, AdmissionResponse.allowed(request.uid())
-                    .withWarnings(isPod ? java.util.List.of() : decision.warnings()).withAuditAnnotations(audit),
+                    .withWarnings(isPod ? List.of() : decision.warnings()).withAuditAnnotations(audit),
                     Optional.of(decision), request.object());
         }
         PatchRecorder patch = PatchBuilder.build(request.object(), template, decision);
@@ -121,6 +127,11 @@ public final class ReviewHandler {
     private static ReviewOutcome untouched(AdmissionRequest request) {
         return new ReviewOutcome(request, AdmissionResponse.allowed(request.uid()), Optional.empty(),
                 request.object());
+    }
+
+    /** Whether objects of this API group and kind carry a pod template billing-guard checks. */
+    public static boolean isPodController(String group, String kind) {
+        return CONTROLLERS.containsKey(group + "/" + kind);
     }
 
     /** The pointer of the pod (template) to check, or null when this kind is none of billing-guard's business. */

@@ -32,7 +32,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code billing-guard review}: the webhook's answer for local files, with no cluster and nothing written. */
@@ -40,8 +39,6 @@ import java.util.concurrent.Callable;
         description = {"Offline dry run: what billing-guard would answer for Pods, pod controllers or AdmissionReviews.",
                 "Exit 0 when all are allowed, 3 when any is denied, 2 on bad input or usage."})
 public final class ReviewCommand implements Callable<Integer> {
-    private static final Set<String> CONTROLLER_KINDS = Set.of(
-            "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "batch/CronJob");
 
     @Mixin
     CommonOptions common;
@@ -105,7 +102,7 @@ public final class ReviewCommand implements Callable<Integer> {
                 for (Item item : items(file, config.namespace())) {
                     ReviewOutcome outcome = handler.review(item.review(), ReviewHandler.Endpoint.MUTATE);
                     denied |= !outcome.response().allowed();
-                    rendered.add(render(item, outcome, config.output()));
+                    rendered.add(render(item, outcome, config));
                 }
             } catch (InputException | BadReviewException e) {
                 bad = true;
@@ -169,7 +166,7 @@ public final class ReviewCommand implements Callable<Integer> {
         }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
         boolean pod = group.isEmpty() && "Pod".equals(kind);
-        if (!pod && !CONTROLLER_KINDS.contains(group + "/" + kind)) {
+        if (!pod && !ReviewHandler.isPodController(group, kind)) {
             throw new InputException(where + ": " + (kind == null ? "an object without kind" : "kind " + kind)
                     + " is not a Pod, a pod controller (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob)"
                     + " or an AdmissionReview");
@@ -192,20 +189,23 @@ public final class ReviewCommand implements Callable<Integer> {
         return review;
     }
 
-    private static String render(Item item, ReviewOutcome outcome, String format) {
-        switch (format) {
+    private static String render(Item item, ReviewOutcome outcome, Config config) {
+        JsonNode printed = Redaction.redact(outcome.patched(), config.policy());
+        switch (config.output()) {
             case "json":
                 return Yaml.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
-                        : summary(item, outcome)) + "\n";
+                        : summary(item, outcome, printed)) + "\n";
             case "yaml":
-                return Yaml.YAML.writeValueAsString(outcome.patched());
+                String denied = outcome.response().allowed() ? ""
+                        : "# DENIED (unchanged): " + outcome.response().message() + "\n";
+                return denied + Yaml.YAML.writeValueAsString(printed);
             default:
                 return text(item, outcome);
         }
     }
 
     /** For objects: the decision, the reasons, the patch and the patched object. */
-    private static ObjectNode summary(Item item, ReviewOutcome outcome) {
+    private static ObjectNode summary(Item item, ReviewOutcome outcome, JsonNode printed) {
         ObjectNode node = Yaml.JSON.createObjectNode();
         AdmissionResponse response = outcome.response();
         node.put("file", item.file());
@@ -227,7 +227,7 @@ public final class ReviewCommand implements Callable<Integer> {
         ArrayNode warnings = node.putArray("warnings");
         response.warnings().forEach(warnings::add);
         node.set("patch", response.patchOrEmpty());
-        node.set("object", outcome.patched());
+        node.set("object", printed);
         return node;
     }
 
@@ -252,7 +252,8 @@ public final class ReviewCommand implements Callable<Integer> {
         if (response.message() != null) {
             b.append("  reason:   ").append(response.message()).append('\n');
         }
-        response.warnings().stream().filter(w -> !w.startsWith("billing-guard stripped"))
+        response.warnings().stream().filter(w -> !w.startsWith("billing-guard stripped")
+                        && !w.startsWith("billing-guard would strip"))
                 .forEach(w -> b.append("  warning:  ").append(w).append('\n'));
         return b.toString();
     }

@@ -38,6 +38,9 @@ public final class LocalFacts implements FactsSource {
         this.labelledPlatformSecrets = Map.copyOf(labelledPlatformSecrets);
     }
 
+    /** Where Secrets written without a namespace are kept: they match any namespace. */
+    private static final String ANY_NAMESPACE = "";
+
     public static LocalFacts empty() {
         return new LocalFacts(Map.of(), Map.of(), Map.of());
     }
@@ -91,13 +94,27 @@ public final class LocalFacts implements FactsSource {
         return out;
     }
 
+    /**
+     * A Secret written without {@code metadata.namespace} belongs to whatever namespace is being
+     * reviewed, as {@code kubectl apply -n NS -f secrets.yaml -f pod.yaml} would put it beside the
+     * pod; a Secret naming the namespace wins over it.
+     */
     @Override
     public Facts facts(String namespace, String workspaceSecretName) {
-        WorkspaceSecret secret = workspaceSecretName == null ? null : secrets.get(namespace + "/" + workspaceSecretName);
+        WorkspaceSecret secret = null;
+        if (workspaceSecretName != null) {
+            secret = secrets.get(namespace + "/" + workspaceSecretName);
+            WorkspaceSecret anywhere = secrets.get(ANY_NAMESPACE + "/" + workspaceSecretName);
+            if (secret == null && anywhere != null) {
+                secret = new WorkspaceSecret(namespace, anywhere.name(), anywhere.annotations(), anywhere.provider(),
+                        anywhere.model(), anywhere.nonEmptyKeys());
+            }
+        }
         NamespaceInfo ns = namespaces.get(namespace);
+        Set<String> platform = new HashSet<>(labelledPlatformSecrets.getOrDefault(namespace, Set.of()));
+        platform.addAll(labelledPlatformSecrets.getOrDefault(ANY_NAMESPACE, Set.of()));
         return Facts.of(secret == null ? Lookup.absent() : Lookup.found(secret),
-                ns == null ? Lookup.absent() : Lookup.found(ns),
-                labelledPlatformSecrets.getOrDefault(namespace, Set.of()));
+                ns == null ? Lookup.absent() : Lookup.found(ns), platform);
     }
 
     private static WorkspaceSecret secret(Path file, JsonNode doc, PolicyConfig config) {
@@ -107,21 +124,22 @@ public final class LocalFacts implements FactsSource {
             throw new InputException(file + ": a Secret has no metadata.name");
         }
         String namespace = Yaml.text(metadata, "namespace");
-        namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
-        String where = file + ": Secret " + namespace + "/" + name;
+        namespace = namespace == null || namespace.isBlank() ? ANY_NAMESPACE : namespace;
+        String where = file + ": Secret " + (namespace.isEmpty() ? name : namespace + "/" + name);
         Map<String, String> data = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fields(doc.path("data"), where, "data")) {
-            if (!e.getValue().isString()) {
+            if (!e.getValue().isString() && !e.getValue().isNull()) {
                 throw new InputException(where + ": data." + e.getKey() + " must be a base64 string");
             }
-            data.put(e.getKey(), e.getValue().stringValue());
+            data.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().stringValue());
         }
         Map<String, String> stringData = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fields(doc.path("stringData"), where, "stringData")) {
-            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+            // A null value ("KEY:" in YAML) is stored by the API server as an empty string.
+            if (!e.getValue().isValueNode()) {
                 throw new InputException(where + ": stringData." + e.getKey() + " must be a string");
             }
-            stringData.put(e.getKey(), e.getValue().asString());
+            stringData.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asString());
         }
         try {
             return SecretFacts.summarize(namespace, name, strings(metadata.path("annotations")), data, stringData, config);

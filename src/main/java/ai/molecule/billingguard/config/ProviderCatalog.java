@@ -19,10 +19,6 @@ public final class ProviderCatalog {
         return providers.stream().filter(p -> p.servesRuntime(runtime)).toList();
     }
 
-    public boolean knowsRuntime(String runtime) {
-        return !forRuntime(runtime).isEmpty();
-    }
-
     public List<Provider> all() {
         return providers;
     }

@@ -1,6 +1,9 @@
 package ai.molecule.billingguard.config;
 
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -33,6 +36,11 @@ public final class Yaml {
      * @throws SyntaxException with one line: where and what is wrong
      */
     public static List<JsonNode> documents(String text) {
+        String start = text.stripLeading();
+        if (start.startsWith("{") || start.startsWith("[")) {
+            // JSON is read as JSON: YAML forbids the tab indentation that jq --tab or Go's MarshalIndent write.
+            return jsonDocuments(text);
+        }
         List<JsonNode> docs = new ArrayList<>();
         LoadSettings settings = LoadSettings.builder().setMaxAliasesForCollections(50)
                 .setAllowDuplicateKeys(false).build();
@@ -48,6 +56,29 @@ public final class Yaml {
             throw new SyntaxException("unsupported YAML content (" + e.getClass().getSimpleName() + ")");
         }
         return docs;
+    }
+
+    /** One or more concatenated JSON documents. */
+    private static List<JsonNode> jsonDocuments(String text) {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = JSON.readerFor(JsonNode.class).readValues(text)) {
+            while (it.hasNextValue()) {
+                docs.add(it.nextValue());
+            }
+        } catch (JacksonException e) {
+            throw new SyntaxException(jsonProblem(e));
+        }
+        return docs;
+    }
+
+    /**
+     * Where a JSON text is malformed, without Jackson's own message: that message quotes the
+     * offending token, which may be a credential.
+     */
+    public static String jsonProblem(JacksonException e) {
+        TokenStreamLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 0 ? "malformed JSON"
+                : "malformed JSON at line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
     private static String oneLine(YamlEngineException e) {

@@ -8,14 +8,12 @@ import java.util.stream.Collectors;
 
 /** The sentences a user reads: denials and warnings. They name objects and keys, never values. */
 final class Messages {
-    private final PolicyConfig config;
     private final String workspace;
     private final String secret;
     private final Resolution resolution;
     private final Set<String> accepted;
 
-    Messages(PolicyConfig config, String workspace, String secret, Resolution resolution, Set<String> accepted) {
-        this.config = config;
+    Messages(String workspace, String secret, Resolution resolution, Set<String> accepted) {
         this.workspace = workspace;
         this.secret = secret;
         this.resolution = resolution;
@@ -29,7 +27,7 @@ final class Messages {
 
     String failure(Lookup.Failed<?> failed) {
         return "workspace \"" + workspace + "\": " + failed.message() + "; billing-guard fails closed (billing mode "
-                + BillingMode.PLATFORM_MANAGED.wire() + ") and denies the pod until it can read it";
+                + resolution.mode().wire() + ") and denies the pod until it can read it";
     }
 
     String noUserKey(List<Finding> stripped) {
@@ -37,7 +35,7 @@ final class Messages {
                 + String.join(", ", accepted) + " into Secret " + secret
                 + " and pass it to a container (env valueFrom.secretKeyRef or envFrom)";
         if (!stripped.isEmpty()) {
-            message += "; platform credentials stripped: " + names(stripped);
+            message += "; platform credentials that would be stripped: " + names(stripped);
         }
         return message;
     }
@@ -47,8 +45,9 @@ final class Messages {
                 + items.stream().map(Finding::description).collect(Collectors.joining("; "));
     }
 
-    String strippedWarning(Finding finding) {
-        return "billing-guard stripped " + finding.description() + ": workspace \"" + workspace + "\" is "
+    /** @param applied the item is removed by this answer's patch; otherwise it would be (denied pod, pod template) */
+    String strippedWarning(Finding finding, boolean applied) {
+        return "billing-guard " + (applied ? "stripped " : "would strip ") + finding.description() + ": workspace \"" + workspace + "\" is "
                 + resolution.mode().wire() + " (provider " + resolution.providerLabel() + ")";
     }
 

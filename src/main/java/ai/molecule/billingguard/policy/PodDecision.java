@@ -9,9 +9,7 @@ import java.util.Optional;
  *
  * @param workspaceId      the workspace id, or empty for a pod without the workspace label
  * @param resolution       the billing mode (empty for a pod without the workspace label)
- * @param platformItems    platform items found where the review may change the pod
- * @param removals         the items to remove (the platform items when the mode strips, else none)
- * @param userKeyDelivered after the removals, a regular container gets a non-empty key of the user's own
+ * @param removals         the platform items to remove (when the mode strips, else none)
  * @param denial           why the pod must be refused when it is created this way
  * @param annotations      annotations the pod must carry (empty when the review may not set them)
  * @param env              env vars every editable container must carry
@@ -19,8 +17,7 @@ import java.util.Optional;
  * @param warnings         what a user should read: what was stripped, ignored annotations
  */
 public record PodDecision(Optional<String> workspaceId, Optional<Resolution> resolution,
-                          List<Finding> platformItems, List<Finding> removals, boolean userKeyDelivered,
-                          Optional<String> denial, Map<String, String> annotations, Map<String, String> env,
+                          List<Finding> removals, Optional<String> denial, Map<String, String> annotations, Map<String, String> env,
                           List<String> containers, List<String> warnings, String stripped) {
 
     /** A pod without workspace label and without platform secret reference: none of billing-guard's business. */

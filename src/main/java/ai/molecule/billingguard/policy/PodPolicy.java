@@ -7,6 +7,7 @@ import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -72,7 +73,7 @@ public final class PodPolicy {
         Set<String> gone = items.stream().map(Finding::pointer).collect(Collectors.toSet());
         boolean userKey = secret.isPresent() && userKeyDelivered(pod, base, classifier, secret.get(), accepted, gone);
         String stripped = strippedAnnotation(pod, resolution, removals);
-        Messages messages = new Messages(config, workspaceId, namespace + "/" + secretName, resolution, accepted);
+        Messages messages = new Messages(workspaceId, namespace + "/" + secretName, resolution, accepted);
 
         Optional<String> denial = resolution.failure().or(() -> listFailure).map(messages::failure);
         if (denial.isEmpty() && phase == Phase.VALIDATE && resolution.mode().strips() && !items.isEmpty()) {
@@ -82,7 +83,8 @@ public final class PodPolicy {
             denial = Optional.of(messages.noUserKey(removals));
         }
         List<String> warnings = new ArrayList<>(resolution.warnings());
-        removals.forEach(f -> warnings.add(messages.strippedWarning(f)));
+        boolean applied = denial.isEmpty() && base.isEmpty();
+        removals.forEach(f -> warnings.add(messages.strippedWarning(f, applied)));
 
         Map<String, String> annotations = new LinkedHashMap<>();
         if (scope.podLevel()) {
@@ -94,7 +96,7 @@ public final class PodPolicy {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(config.modeEnv(), resolution.mode().wire());
         env.put(config.providerEnv(), resolution.providerLabel());
-        return new PodDecision(Optional.of(workspaceId), Optional.of(resolution), items, removals, userKey, denial,
+        return new PodDecision(Optional.of(workspaceId), Optional.of(resolution), removals, denial,
                 annotations, env, editableContainers(pod, base, scope), warnings, stripped);
     }
 
@@ -104,7 +106,7 @@ public final class PodPolicy {
         List<Finding> refs = scan(pod, base, classifier, scope).stream().filter(Finding::secretRef).toList();
         Optional<String> denial = refs.isEmpty() ? Optional.empty()
                 : Optional.of(Messages.bypass(config, refs, listFailure));
-        return new PodDecision(Optional.empty(), Optional.empty(), refs, List.of(), false, denial, Map.of(), Map.of(),
+        return new PodDecision(Optional.empty(), Optional.empty(), List.of(), denial, Map.of(), Map.of(),
                 List.of(), List.of(), "");
     }
 
@@ -201,23 +203,16 @@ public final class PodPolicy {
     /**
      * SPEC: a {@code byok} pod needs, after stripping, a regular container that gets a non-empty
      * key among the accepted ones from the workspace secret ({@code envFrom} prefix honoured).
+     * "Gets" follows Kubernetes: {@code env} overrides {@code envFrom}, and a later entry of the
+     * same name overrides an earlier one, so a key is delivered only if it is the effective value.
      */
     private boolean userKeyDelivered(JsonNode pod, String base, Classifier classifier, WorkspaceSecret secret,
                                      Set<String> accepted, Set<String> removed) {
         JsonNode containers = pod.path("spec").path("containers");
         for (int i = 0; i < containers.size(); i++) {
             String pointer = Pointer.child(base + "/spec/containers", i);
-            JsonNode env = containers.get(i).path("env");
-            for (int j = 0; j < env.size(); j++) {
-                JsonNode ref = env.get(j).path("valueFrom").path("secretKeyRef");
-                String key = Yaml.text(ref, "key");
-                if (!removed.contains(Pointer.child(pointer + "/env", j))
-                        && classifier.isWorkspaceSecret(Yaml.text(ref, "name"))
-                        && accepted.contains(Yaml.text(env.get(j), "name"))
-                        && key != null && secret.hasNonEmpty(key)) {
-                    return true;
-                }
-            }
+            // variable name -> the workspace-secret key it comes from, or null when it comes from elsewhere
+            Map<String, String> effective = new HashMap<>();
             JsonNode envFrom = containers.get(i).path("envFrom");
             for (int j = 0; j < envFrom.size(); j++) {
                 if (removed.contains(Pointer.child(pointer + "/envFrom", j))
@@ -225,7 +220,20 @@ public final class PodPolicy {
                     continue;
                 }
                 String prefix = Optional.ofNullable(Yaml.text(envFrom.get(j), "prefix")).orElse("");
-                if (secret.nonEmptyKeys().stream().anyMatch(k -> accepted.contains(prefix + k))) {
+                secret.nonEmptyKeys().forEach(k -> effective.put(prefix + k, k));
+            }
+            JsonNode env = containers.get(i).path("env");
+            for (int j = 0; j < env.size(); j++) {
+                String name = Yaml.text(env.get(j), "name");
+                if (name == null || removed.contains(Pointer.child(pointer + "/env", j))) {
+                    continue;
+                }
+                JsonNode ref = env.get(j).path("valueFrom").path("secretKeyRef");
+                effective.put(name, classifier.isWorkspaceSecret(Yaml.text(ref, "name")) ? Yaml.text(ref, "key") : null);
+            }
+            for (String name : accepted) {
+                String key = effective.get(name);
+                if (key != null && secret.hasNonEmpty(key)) {
                     return true;
                 }
             }

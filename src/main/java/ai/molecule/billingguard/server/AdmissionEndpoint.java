@@ -69,7 +69,7 @@ final class AdmissionEndpoint implements Handler {
             try {
                 review = Yaml.JSON.readTree(body);
             } catch (JacksonException e) {
-                reject(ctx, path, 400, "BadRequest", "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+                reject(ctx, path, 400, "BadRequest", Yaml.jsonProblem(e));
                 return;
             }
             ReviewOutcome outcome;

@@ -49,7 +49,7 @@ class ReviewCommandTest {
                 "examples/pods/05-disabled.yaml", "examples/pods/07-unlabelled-bypass.yaml");
         assertThat(run.exit()).isEqualTo(3);
         assertThat(run.out()).contains("ws-reno", "DENIED", "mode:     byok  provider: minimax  source: provider-secret",
-                "put one of MINIMAX_API_KEY", "ws-byok", "ALLOWED (patched: 4 operations)",
+                "put one of MINIMAX_API_KEY", "ws-byok", "ALLOWED (patched: 7 operations)",
                 "mode:     platform_managed  provider: platform", "mode:     disabled", "volume \"platform-llm\"",
                 "without label molecule.ai/workspace-id");
         assertThat(run.out()).doesNotContain("EXAMPLE-PLATFORM-TOKEN", "EXAMPLE-USER-KEY");
@@ -218,5 +218,61 @@ class ReviewCommandTest {
     void a_pod_controller_shows_what_its_pods_would_lose() {
         Run run = run("review", "--secrets", "examples", "examples/pods/08-deployment-byok.yaml");
         assertThat(run.out()).contains("Deployment team-demo/ws-byok", "pods lose: env CLAUDE_CODE_OAUTH_TOKEN");
+    }
+
+    @Test
+    void tab_indented_json_is_read_as_json() throws IOException {
+        Path tabs = write("tabs.json", Yaml.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")))).replace("  ", "\t"));
+        assertThat(Files.readString(tabs)).contains("\t\"request\"");
+        Run run = run("review", "--secrets", "examples", "-o", "json", tabs.toString());
+        assertThat(run.err()).isEmpty();
+        assertThat(Yaml.JSON.readTree(run.out()).at("/response/allowed").booleanValue()).isTrue();
+    }
+
+    @Test
+    void malformed_json_names_the_place_but_never_echoes_the_token() throws IOException {
+        Run run = run("review", write("leak.json", "{\"a\": sk_live_SEEDED_TOKEN_123}").toString());
+        assertOneCleanLine(run, "leak.json", "malformed JSON at line 1");
+        assertThat(run.err()).doesNotContain("sk_live_SEEDED_TOKEN_123");
+    }
+
+    @Test
+    void a_secret_without_namespace_belongs_to_the_namespace_under_review() throws IOException {
+        Path secrets = write("nons.yaml", """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: ws-reno-secrets}
+                stringData: {LLM_PROVIDER: minimax, MINIMAX_API_KEY: sk-fake}
+                """);
+        Run run = run("review", "--secrets", secrets.toString(), "examples/pods/01-seed-incident.yaml");
+        assertThat(run.out()).contains("Pod team-demo/ws-reno", "mode:     byok  provider: minimax");
+    }
+
+    @Test
+    void printed_objects_never_show_a_literal_credential_value() throws IOException {
+        Path pod = write("literal.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p, namespace: team-demo, labels: {molecule.ai/workspace-id: plat}}
+                spec:
+                  containers:
+                    - name: agent
+                      image: i
+                      env: [{name: ANTHROPIC_API_KEY, value: sk-ant-SEEDED-LITERAL-4242}, {name: LOG_LEVEL, value: debug}]
+                """);
+        for (String format : List.of("json", "yaml")) {
+            Run run = run("review", "--secrets", "examples", "-o", format, pod.toString());
+            assertThat(run.exit()).isZero();
+            assertThat(run.out()).doesNotContain("sk-ant-SEEDED-LITERAL-4242").contains("<redacted by billing-guard>", "debug");
+        }
+    }
+
+    @Test
+    void yaml_of_a_denied_object_says_why_in_a_comment() {
+        Run run = run("review", "--secrets", "examples", "-o", "yaml", "examples/pods/01-seed-incident.yaml");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.out()).contains("# DENIED (unchanged): workspace \"reno\"");
+        assertThat(Yaml.documents(run.out()).get(0).at("/metadata/name").stringValue()).isEqualTo("ws-reno");
     }
 }

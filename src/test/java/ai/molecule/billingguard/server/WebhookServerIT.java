@@ -110,6 +110,9 @@ class WebhookServerIT {
         assertStatus(server.post("/mutate", "text/plain", example), 415, "expected Content-Type application/json");
         assertStatus(server.post("/mutate", null, example), 415, "got none");
         assertStatus(server.post("/mutate", "application/json", "{\"kind\": \"AdmissionReview\", "), 400, "malformed JSON");
+        HttpResponse<String> echo = server.post("/mutate", "application/json", "{\"a\": sk_live_SEEDED_TOKEN_123}");
+        assertStatus(echo, 400, "malformed JSON at line 1, column");
+        assertThat(echo.body()).doesNotContain("sk_live_SEEDED_TOKEN_123");
         assertStatus(server.post("/mutate", "application/json", "[1, 2]"), 400, "not an AdmissionReview");
         assertStatus(server.post("/validate", "application/json", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}"), 400,
                 "not an AdmissionReview: kind is Pod");

@@ -1,0 +1,42 @@
+package ai.molecule.billingguard.cli;
+
+import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.policy.PodPolicy;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What {@code review} prints of an object never shows a credential: the literal value of an env
+ * item named like an LLM credential or a platform proxy variable (one a platform_managed or a
+ * denied pod keeps) is replaced. Only printed copies are changed, never the patch.
+ */
+final class Redaction {
+    static final String REDACTED = "<redacted by billing-guard>";
+
+    private Redaction() {
+    }
+
+    static JsonNode redact(JsonNode object, PolicyConfig config) {
+        if (object == null || !object.isObject()) {
+            return object;
+        }
+        JsonNode copy = object.deepCopy();
+        copy.findParents("containers").forEach(spec -> redactSpec(spec, config));
+        return copy;
+    }
+
+    private static void redactSpec(JsonNode spec, PolicyConfig config) {
+        for (String list : PodPolicy.CONTAINER_LISTS) {
+            for (JsonNode container : spec.path(list)) {
+                for (JsonNode env : container.path("env")) {
+                    String name = Yaml.text(env, "name");
+                    if (env.has("value") && name != null
+                            && (config.llmCredentialNames().contains(name) || config.proxyNames().contains(name))) {
+                        ((ObjectNode) env).put("value", REDACTED);
+                    }
+                }
+            }
+        }
+    }
+}
