@@ -23,7 +23,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,6 +75,14 @@ public final class ServeCommand implements Callable<Integer> {
 
     private final PrintWriter out;
 
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     public ServeCommand(PrintWriter out) {
         this.out = out;
     }
@@ -87,23 +99,37 @@ public final class ServeCommand implements Callable<Integer> {
         flags.put(Knob.TLS_CERT, tlsCert);
         flags.put(Knob.TLS_KEY, tlsKey);
         Config config = common.load(flags);
-        List<AutoCloseable> resources = new ArrayList<>();
+        Resources resources = new Resources();
         try {
             return serve(config, resources);
         } finally {
-            for (AutoCloseable r : reversed(resources)) {
-                r.close();
-            }
+            resources.close();
         }
     }
 
-    private static List<AutoCloseable> reversed(List<AutoCloseable> list) {
-        List<AutoCloseable> copy = new ArrayList<>(list);
-        java.util.Collections.reverse(copy);
-        return copy;
+    /** What {@code serve} opened, closed once in reverse order: by the SIGTERM hook, or on a start-up error. */
+    private static final class Resources implements AutoCloseable {
+        private final List<AutoCloseable> opened = new ArrayList<>();
+
+        synchronized void add(AutoCloseable resource) {
+            opened.add(resource);
+        }
+
+        @Override
+        public synchronized void close() {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception e) {
+                    LOG.atWarn().addKeyValue("resource", opened.get(i).getClass().getSimpleName())
+                            .log("could not close: " + e.getClass().getSimpleName());
+                }
+            }
+            opened.clear();
+        }
     }
 
-    private int serve(Config config, List<AutoCloseable> resources) throws Exception {
+    private int serve(Config config, Resources resources) throws Exception {
         Path cert;
         Path key;
         ServingCertificates.Files devCerts = null;
@@ -112,9 +138,10 @@ public final class ServeCommand implements Callable<Integer> {
             key = config.tlsKey().orElseThrow();
         } else if (config.dev()) {
             // A throwaway CA for this process only; the README's curl trusts it by path.
-            devCerts = ServingCertificates.write(java.nio.file.Files.createTempDirectory("billing-guard-dev-"),
-                    "billing-guard dev CA", "localhost", List.of("localhost"), List.of("127.0.0.1", "::1"),
-                    Duration.ofDays(7));
+            Path dir = Files.createTempDirectory("billing-guard-dev-");
+            resources.add(() -> deleteTree(dir)); // the throwaway key does not outlive the process
+            devCerts = ServingCertificates.write(dir, "billing-guard dev CA", "localhost", List.of("localhost"),
+                    List.of("127.0.0.1", "::1"), Duration.ofDays(7));
             cert = devCerts.certificate();
             key = devCerts.privateKey();
         } else {
@@ -179,6 +206,7 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                resources.close();
                 stopped.countDown();
             }
         }, "billing-guard-shutdown"));

@@ -1,6 +1,7 @@
 package ai.molecule.billingguard.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /** The one validated, immutable configuration of a billing-guard process. */
@@ -12,10 +13,10 @@ public record Config(
         Optional<Path> tlsKey,
         boolean dev,
         long maxBodyBytes,
-        java.time.Duration idleTimeout,
-        java.time.Duration drain,
-        java.time.Duration shutdownTimeout,
-        java.time.Duration certReload,
+        Duration idleTimeout,
+        Duration drain,
+        Duration shutdownTimeout,
+        Duration certReload,
         Optional<Path> secrets,
         Optional<Path> kubeconfig,
         String output,

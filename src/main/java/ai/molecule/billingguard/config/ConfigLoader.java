@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.time.Duration;
 
 /**
  * Builds the one {@link Config} from the built-in defaults, an optional YAML file, environment
@@ -303,12 +304,12 @@ public final class ConfigLoader {
         return new ProviderCatalog(providers);
     }
 
-    private java.time.Duration seconds(JsonNode t, String key, long min) {
+    private Duration seconds(JsonNode t, String key, long min) {
         long value = t.path("server").path(key).asLong();
         if (value < min) {
             problems.add("server." + key + " must be at least " + min + ", got " + value);
         }
-        return java.time.Duration.ofSeconds(Math.max(value, min));
+        return Duration.ofSeconds(Math.max(value, min));
     }
 
     private int port(JsonNode t, String section, String key) {

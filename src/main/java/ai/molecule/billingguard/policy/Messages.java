@@ -5,6 +5,7 @@ import ai.molecule.billingguard.config.PolicyConfig;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.Optional;
 
 /** The sentences a user reads: denials and warnings. They name objects and keys, never values. */
 final class Messages {
@@ -51,7 +52,7 @@ final class Messages {
                 + resolution.mode().wire() + " (provider " + resolution.providerLabel() + ")";
     }
 
-    static String bypass(PolicyConfig config, List<Finding> refs, java.util.Optional<Lookup.Failed<?>> listFailure) {
+    static String bypass(PolicyConfig config, List<Finding> refs, Optional<Lookup.Failed<?>> listFailure) {
         String items = refs.stream().map(Finding::description).collect(Collectors.joining("; "));
         if (listFailure.isPresent()) {
             return "pod without label " + config.workspaceIdLabel() + " references secrets (" + items

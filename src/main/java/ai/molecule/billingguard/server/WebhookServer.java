@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The HTTPS webhook port: TLS only (1.2+), HTTP/1.1 keep-alive, {@code POST /mutate} and
@@ -37,7 +38,7 @@ public final class WebhookServer implements AutoCloseable {
                 return connector;
             });
             for (ReviewHandler.Endpoint endpoint : ReviewHandler.Endpoint.values()) {
-                cfg.routes.post("/" + endpoint.name().toLowerCase(java.util.Locale.ROOT),
+                cfg.routes.post("/" + endpoint.name().toLowerCase(Locale.ROOT),
                         new AdmissionEndpoint(endpoint, handler, metrics, config.maxBodyBytes(), drain));
             }
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
