@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Graceful shutdown of the webhook port (kubernetes#127335: kube-apiserver reuses keep-alive
  * connections to a terminating pod). Once draining, every answer carries {@code Connection: close}
- * so clients reconnect — through the Service, to a pod that is still ready — and the server waits
- * for the requests in flight before it stops.
+ * so clients reconnect — through the Service, to a pod that is still ready. The count of requests
+ * in the handler is a second check only: {@link WebhookServer#shutdown} waits for the accepted
+ * connections to close, since a request leaves the handler before its answer is written.
  */
 final class Drain {
     private final AtomicBoolean draining = new AtomicBoolean();

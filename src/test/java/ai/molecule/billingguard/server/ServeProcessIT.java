@@ -1,0 +1,600 @@
+package ai.molecule.billingguard.server;
+
+import ai.molecule.billingguard.config.Yaml;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * {@code billing-guard serve --dev} as a real child JVM, stopped with SIGTERM: the drain of
+ * {@link WebhookServer#shutdown} observed from outside, the way kubelet and kube-apiserver see it.
+ *
+ * <p>A failure after SIGTERM is tolerated only when it cannot have lost an accepted request: the
+ * connection was refused ({@link ConnectException}), or a brand-new connection failed in its TLS
+ * handshake, before any byte of the request could be sent (and the server's decision log does not
+ * know its uid); either way only once the listener can have closed (SIGTERM + drainSeconds).
+ * Anything else (an I/O error on a reused keep-alive connection, EOF or a reset after the
+ * handshake, a request the server decided whose answer never arrived, a timeout, a non-200 answer)
+ * fails the test.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ServeProcessIT {
+    private static final int DRAIN_SECONDS = 2;
+    private static final int SHUTDOWN_TIMEOUT_SECONDS = 10;
+    private static final Duration EXIT_BOUND = Duration.ofSeconds(30);
+    private static final int CLIENTS = 4;
+    private static final Duration MAX_LOAD = Duration.ofSeconds(15);
+    private static final int MAX_REQUESTS_PER_CLIENT = 20_000;
+
+    @TempDir
+    Path tmp;
+
+    private Served served;
+
+    @AfterEach
+    void stop() {
+        if (served != null) {
+            served.process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sigterm_under_load_drains_without_dropping_an_accepted_request() throws Exception {
+        served = Served.start(tmp);
+        served.awaitReady();
+        JsonNode template = Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
+
+        ReadinessProbe readiness = new ReadinessProbe(served.opsPort, served.process);
+        Thread probe = new Thread(readiness, "readyz-probe");
+        probe.setDaemon(true);
+
+        AtomicBoolean stop = new AtomicBoolean();
+        long loadDeadline = System.nanoTime() + MAX_LOAD.toNanos();
+        List<LoadClient> clients = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            LoadClient client = new LoadClient(i, served, template, stop, loadDeadline);
+            clients.add(client);
+            Thread thread = new Thread(client, "load-" + i);
+            thread.setDaemon(true);
+            threads.add(thread);
+        }
+        threads.forEach(Thread::start);
+        probe.start();
+
+        Thread.sleep(2_000);
+        long sigterm = System.nanoTime();
+        served.sigterm();
+        boolean exited = served.process.waitFor(EXIT_BOUND.toSeconds(), TimeUnit.SECONDS);
+        long exitedAt = System.nanoTime();
+        stop.set(true);
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
+        readiness.stop.set(true);
+        probe.join(5_000);
+        served.joinPumps();
+
+        assertThat(exited).as("the process exits by itself within %s of SIGTERM", EXIT_BOUND).isTrue();
+        // 143 = 128 + SIGTERM: the JVM ran its shutdown hooks (the drain) and halted
+        assertThat(served.process.exitValue()).as("exit status").isIn(0, 143);
+        assertThat(exitedAt - sigterm).as("the drain delay is honoured")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(DRAIN_SECONDS).toNanos());
+
+        List<Outcome> outcomes = clients.stream().flatMap(c -> c.outcomes.stream()).collect(Collectors.toList());
+        List<Outcome> answered = outcomes.stream().filter(o -> o.error == null).collect(Collectors.toList());
+        List<Outcome> failed = outcomes.stream().filter(o -> o.error != null).collect(Collectors.toList());
+        Set<String> decided = served.decidedUids();
+        long listenerMayBeClosed = sigterm + Duration.ofSeconds(DRAIN_SECONDS).toNanos();
+
+        String summary = summary(outcomes, sigterm, listenerMayBeClosed, decided);
+        System.out.println("ServeProcessIT: " + summary + "; exit " + served.process.exitValue() + " after "
+                + (exitedAt - sigterm) / 1_000_000 + " ms");
+        assertThat(answered.stream().filter(o -> o.end < sigterm).count()).as("answers before SIGTERM\n" + summary)
+                .isPositive();
+        assertThat(answered.stream().filter(o -> o.end > sigterm).count()).as("answers during the drain\n" + summary)
+                .isPositive();
+
+        List<String> bad = new ArrayList<>();
+        for (Outcome o : answered) {
+            String problem = o.checkAnswer();
+            if (problem != null) {
+                bad.add(o + ": " + problem);
+            }
+        }
+        for (Outcome o : failed) {
+            String why = tolerated(o, listenerMayBeClosed, decided);
+            if (why == null) {
+                bad.add(o + ": " + describe(o.error));
+            }
+        }
+        assertThat(bad).as("requests that were answered wrongly or lost\n" + summary).isEmpty();
+
+        assertThat(answered.stream().anyMatch(o -> o.end > sigterm && o.connectionClose))
+                .as("an answer during the drain carries Connection: close\n" + summary).isTrue();
+        assertThat(answered.stream().filter(o -> o.end < sigterm).noneMatch(o -> o.connectionClose))
+                .as("no Connection: close before SIGTERM\n" + summary).isTrue();
+
+        assertThat(readiness.sawShuttingDownAfter(sigterm))
+                .as("/readyz answered 503 'shutting down' during the drain: " + readiness.log()).isTrue();
+
+        List<String> messages = served.logMessages();
+        assertThat(messages).as(served.stderrText()).contains("draining: readiness is false", "drained")
+                .doesNotContain("drain timed out");
+        assertThat(served.stderrText()).doesNotContain("\"level\":\"ERROR\"");
+    }
+
+    @Test
+    void sigterm_while_idle_exits_once_the_drain_delay_is_over() throws Exception {
+        served = Served.start(tmp);
+        served.awaitReady();
+        // One answered request leaves an idle keep-alive connection in this client's pool: it must not hold the stop up.
+        HttpClient client = served.client();
+        JsonNode template = Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
+        Outcome first = LoadClient.post(client, served, template, 0, "demo", true);
+        assertThat(first.error).as("a request before SIGTERM").isNull();
+        assertThat(first.checkAnswer()).isNull();
+
+        long sigterm = System.nanoTime();
+        served.sigterm();
+        ReadinessProbe readiness = new ReadinessProbe(served.opsPort, served.process);
+        Thread probe = new Thread(readiness, "readyz-probe");
+        probe.setDaemon(true);
+        probe.start();
+        boolean exited = served.process.waitFor(EXIT_BOUND.toSeconds(), TimeUnit.SECONDS);
+        long took = System.nanoTime() - sigterm;
+        readiness.stop.set(true);
+        probe.join(5_000);
+        served.joinPumps();
+
+        System.out.println("ServeProcessIT idle: exit after " + took / 1_000_000 + " ms; " + served.lifecycleLines());
+        assertThat(exited).as("exits by itself").isTrue();
+        assertThat(served.process.exitValue()).isIn(0, 143);
+        assertThat(took).as("waits out drainSeconds").isGreaterThanOrEqualTo(Duration.ofSeconds(DRAIN_SECONDS).toNanos());
+        // Not a performance bound: with nothing in flight the stop must not wait for shutdownTimeoutSeconds.
+        assertThat(took).as("does not wait for the shutdown timeout (took %d ms)", took / 1_000_000)
+                .isLessThan(Duration.ofSeconds(DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS).toNanos());
+        assertThat(readiness.sawShuttingDownAfter(sigterm)).as(readiness.log()).isTrue();
+        assertThat(served.logMessages()).as(served.stderrText()).contains("drained").doesNotContain("drain timed out");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** Why this failure cannot have lost a request the server accepted, or null when it may have. */
+    private static String tolerated(Outcome o, long listenerMayBeClosed, Set<String> decided) {
+        if (o.end < listenerMayBeClosed) {
+            return null; // nothing may fail while the listener is still open
+        }
+        if (causedBy(o.error, ConnectException.class)) {
+            return "refused";
+        }
+        if (o.error instanceof HttpTimeoutException) {
+            return null;
+        }
+        // The request's bytes can only go out once the TLS handshake is done: a new connection whose
+        // handshake failed sent nothing (a connection still in the accept backlog when the listener
+        // closed is reset). A failure after the handshake (EOF, reset, broken pipe while sending or
+        // waiting for the answer) lost a request the server had accepted.
+        if (o.freshConnection && !decided.contains(o.uid) && causedBy(o.error, SSLHandshakeException.class)) {
+            return "new connection failed in the TLS handshake, before the request was sent";
+        }
+        return null;
+    }
+
+    private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable error) {
+        List<String> chain = new ArrayList<>();
+        for (Throwable t = error; t != null && chain.size() < 4; t = t.getCause()) {
+            chain.add(t.getClass().getSimpleName() + (t.getMessage() == null ? "" : "(" + t.getMessage() + ")"));
+        }
+        return String.join(" <- ", chain);
+    }
+
+    private static String summary(List<Outcome> outcomes, long sigterm, long listenerMayBeClosed, Set<String> decided) {
+        long before = outcomes.stream().filter(o -> o.end < sigterm).count();
+        long okAfter = outcomes.stream().filter(o -> o.end >= sigterm && o.error == null).count();
+        long closeAfter = outcomes.stream().filter(o -> o.end >= sigterm && o.error == null && o.connectionClose).count();
+        long refused = outcomes.stream().filter(o -> o.error != null && causedBy(o.error, ConnectException.class)).count();
+        List<String> otherFailures = outcomes.stream()
+                .filter(o -> o.error != null && !causedBy(o.error, ConnectException.class))
+                .map(o -> o + " " + describe(o.error) + " tolerated=" + tolerated(o, listenerMayBeClosed, decided))
+                .limit(20).collect(Collectors.toList());
+        return "requests: " + outcomes.size() + ", finished before SIGTERM: " + before + ", answered after SIGTERM: "
+                + okAfter + " (" + closeAfter + " with Connection: close), refused: " + refused
+                + ", other failures: " + otherFailures;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /** One request's fate, as the client saw it. */
+    static final class Outcome {
+        final int client;
+        final String uid;
+        final String workspace;
+        final boolean freshConnection;
+        final long start;
+        long end;
+        int status = -1;
+        boolean connectionClose;
+        String body;
+        Throwable error;
+
+        Outcome(int client, String uid, String workspace, boolean freshConnection) {
+            this.client = client;
+            this.uid = uid;
+            this.workspace = workspace;
+            this.freshConnection = freshConnection;
+            this.start = System.nanoTime();
+        }
+
+        /** Null when the answer is a 200 AdmissionReview allowing this request's uid. */
+        String checkAnswer() {
+            if (status != 200) {
+                return "HTTP " + status + ": " + body;
+            }
+            JsonNode review;
+            try {
+                review = Yaml.JSON.readTree(body);
+            } catch (RuntimeException e) {
+                return "not JSON: " + body;
+            }
+            JsonNode response = review.path("response");
+            if (!"admission.k8s.io/v1".equals(review.path("apiVersion").asString(""))
+                    || !"AdmissionReview".equals(review.path("kind").asString(""))) {
+                return "not an AdmissionReview v1: " + body;
+            }
+            if (!uid.equals(response.path("uid").asString(""))) {
+                return "uid " + response.path("uid") + " instead of " + uid;
+            }
+            if (!response.path("allowed").asBoolean(false)) {
+                return "not allowed: " + body;
+            }
+            String mode = response.path("auditAnnotations").path("mode").asString("");
+            String expected = workspace.equals("demo") ? "byok" : "platform_managed";
+            if (!mode.equals(expected)) {
+                return "mode " + mode + " instead of " + expected;
+            }
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "client " + client + " uid " + uid + (freshConnection ? " (new connection)" : " (reused connection)");
+        }
+    }
+
+    /** One keep-alive client posting AdmissionReviews back to back, each with its own uid. */
+    static final class LoadClient implements Runnable {
+        final List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+        private final int id;
+        private final Served served;
+        private final JsonNode template;
+        private final AtomicBoolean stop;
+        private final long deadline;
+
+        LoadClient(int id, Served served, JsonNode template, AtomicBoolean stop, long deadline) {
+            this.id = id;
+            this.served = served;
+            this.template = template;
+            this.stop = stop;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public void run() {
+            HttpClient client = served.client();
+            boolean fresh = true; // the client holds at most one connection: after a close or an error the next one is new
+            for (int i = 0; i < MAX_REQUESTS_PER_CLIENT && !stop.get() && System.nanoTime() < deadline
+                    && served.process.isAlive(); i++) {
+                Outcome o = post(client, served, template, id, i % 2 == 0 ? "demo" : "plat", fresh);
+                outcomes.add(o);
+                fresh = o.error != null || o.connectionClose;
+                if (o.error != null) {
+                    sleep(20); // a refused port answers at once: do not spin
+                }
+            }
+        }
+
+        static Outcome post(HttpClient client, Served served, JsonNode template, int id, String workspace, boolean fresh) {
+            ObjectNode review = (ObjectNode) template.deepCopy();
+            String uid = UUID.randomUUID().toString();
+            ((ObjectNode) review.get("request")).put("uid", uid);
+            ((ObjectNode) review.at("/request/object/metadata/labels")).put("molecule.ai/workspace-id", workspace);
+            Outcome o = new Outcome(id, uid, workspace, fresh);
+            HttpRequest request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + served.webhookPort + "/mutate?timeout=10s"))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(review.toString())).build();
+            try {
+                HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                o.status = response.statusCode();
+                o.body = response.body();
+                o.connectionClose = response.headers().allValues("connection").stream()
+                        .anyMatch(v -> v.equalsIgnoreCase("close"));
+            } catch (IOException e) {
+                o.error = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                o.error = e;
+            }
+            o.end = System.nanoTime();
+            return o;
+        }
+    }
+
+    /** Polls {@code /readyz} every 100 ms until stopped or the process is gone. */
+    static final class ReadinessProbe implements Runnable {
+        record Answer(long at, int status, String body) {
+        }
+
+        final AtomicBoolean stop = new AtomicBoolean();
+        final List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
+        private final int port;
+        private final Process process;
+
+        ReadinessProbe(int port, Process process) {
+            this.port = port;
+            this.process = process;
+        }
+
+        @Override
+        public void run() {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            for (int i = 0; i < 600 && !stop.get() && process.isAlive(); i++) {
+                try {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                    answers.add(new Answer(System.nanoTime(), r.statusCode(), r.body().strip()));
+                } catch (IOException e) {
+                    answers.add(new Answer(System.nanoTime(), -1, e.getClass().getSimpleName()));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                sleep(100);
+            }
+        }
+
+        boolean sawShuttingDownAfter(long t) {
+            synchronized (answers) {
+                return answers.stream().anyMatch(a -> a.at > t && a.status == 503 && a.body.contains("shutting down"));
+            }
+        }
+
+        String log() {
+            synchronized (answers) {
+                return answers.stream().map(a -> a.status + " " + a.body).distinct().collect(Collectors.joining("; "));
+            }
+        }
+    }
+
+    /** The child JVM running {@code serve --dev}, with its stdout and stderr collected line by line. */
+    static final class Served {
+        final Process process;
+        final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+        final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
+        private final CompletableFuture<Path> caPath = new CompletableFuture<>();
+        private final CompletableFuture<JsonNode> serving = new CompletableFuture<>();
+        private final List<Thread> pumps = new ArrayList<>();
+        Path ca;
+        int webhookPort;
+        int opsPort;
+        private SSLContext trust;
+
+        private Served(Process process) {
+            this.process = process;
+        }
+
+        static Served start(Path tmp) throws IOException {
+            Path config = Files.writeString(tmp.resolve("config.yaml"), """
+                    server:
+                      drainSeconds: %d
+                      shutdownTimeoutSeconds: %d
+                    """.formatted(DRAIN_SECONDS, SHUTDOWN_TIMEOUT_SECONDS));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            // The test class path: surefire sets java.class.path to it in the forked JVM (had it been a
+            // manifest-only booter jar, -cp would still follow the jar's Class-Path).
+            String classPath = System.getProperty("java.class.path");
+            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classPath,
+                    "ai.molecule.billingguard.Main", "serve", "--dev", "--host", "127.0.0.1", "--port", "0",
+                    "--ops-port", "0", "--config", config.toString())
+                    .directory(Path.of("").toAbsolutePath().toFile());
+            builder.environment().keySet().removeIf(k -> k.startsWith("BILLING_GUARD_"));
+            builder.environment().remove("JAVA_TOOL_OPTIONS");
+            Served served = new Served(builder.start());
+            served.process.getOutputStream().close();
+            served.pump(served.process.getInputStream(), served.stdout, line -> {
+                if (line.startsWith("CA certificate: ")) {
+                    served.caPath.complete(Path.of(line.substring("CA certificate: ".length()).trim()));
+                }
+            }, "stdout");
+            served.pump(served.process.getErrorStream(), served.stderr, line -> {
+                JsonNode json = json(line);
+                if (json != null && "billing-guard serving".equals(json.path("message").asString(""))) {
+                    served.serving.complete(json);
+                }
+            }, "stderr");
+            return served;
+        }
+
+        private void pump(InputStream stream, List<String> lines, java.util.function.Consumer<String> watcher, String name) {
+            Thread thread = new Thread(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                        lines.add(line);
+                        watcher.accept(line);
+                    }
+                } catch (IOException e) {
+                    lines.add("(" + name + " closed: " + e + ")");
+                }
+            }, "pump-" + name);
+            thread.setDaemon(true);
+            thread.start();
+            pumps.add(thread);
+        }
+
+        /**
+         * SIGTERM, as kubelet sends it. Through the ProcessHandle: {@link Process#destroy()} sends SIGTERM too,
+         * but on Linux it also closes our ends of stdout and stderr, so the log lines of the drain would be lost.
+         */
+        void sigterm() {
+            assertThat(process.toHandle().destroy()).as("SIGTERM sent").isTrue();
+        }
+
+        void joinPumps() throws InterruptedException {
+            for (Thread pump : pumps) {
+                pump.join(5_000);
+            }
+        }
+
+        /** Waits for the CA path and ports, then for {@code /readyz} to answer 200. */
+        void awaitReady() throws Exception {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!(caPath.isDone() && serving.isDone())) {
+                if (!process.isAlive()) {
+                    joinPumps();
+                    fail("serve --dev exited with %d before serving:%n%s%n%s", process.exitValue(),
+                            String.join("\n", stdout), stderrText());
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("serve --dev did not start within 30 s:%n%s%n%s", String.join("\n", stdout), stderrText());
+                }
+                Thread.sleep(50);
+            }
+            ca = caPath.get();
+            webhookPort = serving.get().path("webhookPort").asInt();
+            opsPort = serving.get().path("opsPort").asInt();
+            trust = trusting(ca);
+            HttpClient ops = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            for (int i = 0; i < 300; i++) {
+                try {
+                    HttpResponse<String> r = ops.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/readyz"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+            fail("/readyz never answered 200:%n%s", stderrText());
+        }
+
+        /** A client of its own (own connection pool) that trusts only this process's dev CA, HTTP/1.1. */
+        HttpClient client() {
+            return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trust)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+        }
+
+        Set<String> decidedUids() {
+            Set<String> uids = new HashSet<>();
+            synchronized (stderr) {
+                for (String line : stderr) {
+                    JsonNode json = json(line);
+                    if (json != null && "admission decision".equals(json.path("message").asString(""))) {
+                        uids.add(json.path("uid").asString(""));
+                    }
+                }
+            }
+            return uids;
+        }
+
+        List<String> logMessages() {
+            synchronized (stderr) {
+                return stderr.stream().map(Served::json).filter(j -> j != null)
+                        .map(j -> j.path("message").asString("")).collect(Collectors.toList());
+            }
+        }
+
+        String lifecycleLines() {
+            synchronized (stderr) {
+                return stderr.stream().filter(l -> l.contains("drain")).collect(Collectors.joining(" "));
+            }
+        }
+
+        String stderrText() {
+            synchronized (stderr) {
+                // decision lines are many and say nothing about the lifecycle
+                return stderr.stream().filter(l -> !l.contains("\"admission decision\"")).collect(Collectors.joining("\n"));
+            }
+        }
+
+        private static JsonNode json(String line) {
+            if (!line.startsWith("{")) {
+                return null;
+            }
+            try {
+                return Yaml.JSON.readTree(line);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        private static SSLContext trusting(Path caFile) throws Exception {
+            X509Certificate ca;
+            try (InputStream in = Files.newInputStream(caFile)) {
+                ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setCertificateEntry("billing-guard-dev-ca", ca);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
