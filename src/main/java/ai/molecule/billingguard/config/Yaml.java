@@ -38,9 +38,23 @@ public final class Yaml {
     public static List<JsonNode> documents(String text) {
         String start = text.stripLeading();
         if (start.startsWith("{") || start.startsWith("[")) {
-            // JSON is read as JSON: YAML forbids the tab indentation that jq --tab or Go's MarshalIndent write.
-            return jsonDocuments(text);
+            // JSON is read as JSON: YAML forbids the tab indentation that jq --tab or Go's MarshalIndent
+            // write. A YAML flow mapping ({name: x}) is no JSON, so YAML gets its turn; if both fail,
+            // the JSON problem is the one to report.
+            try {
+                return jsonDocuments(text);
+            } catch (SyntaxException json) {
+                try {
+                    return yamlDocuments(text);
+                } catch (SyntaxException yaml) {
+                    throw json;
+                }
+            }
         }
+        return yamlDocuments(text);
+    }
+
+    private static List<JsonNode> yamlDocuments(String text) {
         List<JsonNode> docs = new ArrayList<>();
         LoadSettings settings = LoadSettings.builder().setMaxAliasesForCollections(50)
                 .setAllowDuplicateKeys(false).build();

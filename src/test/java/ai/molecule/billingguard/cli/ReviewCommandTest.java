@@ -232,7 +232,7 @@ class ReviewCommandTest {
 
     @Test
     void malformed_json_names_the_place_but_never_echoes_the_token() throws IOException {
-        Run run = run("review", write("leak.json", "{\"a\": sk_live_SEEDED_TOKEN_123}").toString());
+        Run run = run("review", write("leak.json", "{\"a\": sk_live_SEEDED_TOKEN_123, ]").toString());
         assertOneCleanLine(run, "leak.json", "malformed JSON at line 1");
         assertThat(run.err()).doesNotContain("sk_live_SEEDED_TOKEN_123");
     }
