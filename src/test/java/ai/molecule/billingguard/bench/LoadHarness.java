@@ -1,5 +1,7 @@
 package ai.molecule.billingguard.bench;
 
+import ai.molecule.billingguard.server.Answers;
+import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.Main;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.admission.ReviewOutcome;
@@ -13,9 +15,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
@@ -26,9 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -203,7 +200,7 @@ public final class LoadHarness {
 
     private static void http(Options o, JsonNode template) throws Exception {
         Target target = o.url == null ? startInProcess(o) : new Target(URI.create(o.url), o.ca, false);
-        SSLContext trust = trusting(target.ca);
+        SSLContext trust = Trust.trusting(target.ca);
         Map<Kind, String[]> bodies = new LinkedHashMap<>();
         for (Kind kind : o.mix) { // the body split around the uid: a fresh uid costs a concatenation
             String text = review(template, kind, UID_SLOT).toString();
@@ -326,27 +323,8 @@ public final class LoadHarness {
 
     /** Full check: a well-formed AdmissionReview v1 answering this uid with the expected verdict and mode. */
     static String check(Kind kind, String uid, String body) {
-        JsonNode review;
-        try {
-            review = Yaml.JSON.readTree(body);
-        } catch (RuntimeException e) {
-            return "not JSON: " + body;
-        }
-        JsonNode response = review.path("response");
-        if (!"admission.k8s.io/v1".equals(review.path("apiVersion").asString(""))
-                || !"AdmissionReview".equals(review.path("kind").asString(""))) {
-            return "not an AdmissionReview v1: " + body;
-        }
-        if (!uid.equals(response.path("uid").asString(""))) {
-            return "uid " + response.path("uid") + " instead of " + uid;
-        }
-        if (response.path("allowed").asBoolean(!kind.allowed) != kind.allowed) {
-            return kind + ": allowed=" + !kind.allowed;
-        }
-        if (!kind.mode.equals(response.path("auditAnnotations").path("mode").asString(""))) {
-            return kind + ": mode " + response.path("auditAnnotations").path("mode");
-        }
-        return null;
+        String problem = Answers.problem(uid, body, kind.allowed, kind.mode);
+        return problem == null ? null : kind + ": " + problem;
     }
 
     static JsonNode review(JsonNode template, Kind kind, String uid) {
@@ -415,21 +393,6 @@ public final class LoadHarness {
             Thread.sleep(100);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static SSLContext trusting(Path caFile) throws Exception {
-        X509Certificate ca;
-        try (InputStream in = Files.newInputStream(caFile)) {
-            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.config.Yaml;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +24,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -277,29 +274,7 @@ class ServeProcessIT {
             if (status != 200) {
                 return "HTTP " + status + ": " + body;
             }
-            JsonNode review;
-            try {
-                review = Yaml.JSON.readTree(body);
-            } catch (RuntimeException e) {
-                return "not JSON: " + body;
-            }
-            JsonNode response = review.path("response");
-            if (!"admission.k8s.io/v1".equals(review.path("apiVersion").asString(""))
-                    || !"AdmissionReview".equals(review.path("kind").asString(""))) {
-                return "not an AdmissionReview v1: " + body;
-            }
-            if (!uid.equals(response.path("uid").asString(""))) {
-                return "uid " + response.path("uid") + " instead of " + uid;
-            }
-            if (!response.path("allowed").asBoolean(false)) {
-                return "not allowed: " + body;
-            }
-            String mode = response.path("auditAnnotations").path("mode").asString("");
-            String expected = workspace.equals("demo") ? "byok" : "platform_managed";
-            if (!mode.equals(expected)) {
-                return "mode " + mode + " instead of " + expected;
-            }
-            return null;
+            return Answers.problem(uid, body, true, workspace.equals("demo") ? "byok" : "platform_managed");
         }
 
         @Override
@@ -507,7 +482,7 @@ class ServeProcessIT {
             ca = caPath.get();
             webhookPort = serving.get().path("webhookPort").asInt();
             opsPort = serving.get().path("opsPort").asInt();
-            trust = trusting(ca);
+            trust = Trust.trusting(ca);
             HttpClient ops = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             for (int i = 0; i < 300; i++) {
                 try {
@@ -574,20 +549,6 @@ class ServeProcessIT {
             }
         }
 
-        private static SSLContext trusting(Path caFile) throws Exception {
-            X509Certificate ca;
-            try (InputStream in = Files.newInputStream(caFile)) {
-                ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            }
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setCertificateEntry("billing-guard-dev-ca", ca);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        }
     }
 
     private static void sleep(long millis) {

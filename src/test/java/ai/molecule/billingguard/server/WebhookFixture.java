@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.FactsSource;
 import ai.molecule.billingguard.config.Config;
@@ -13,7 +14,6 @@ import ai.molecule.billingguard.tls.CertificateReloader;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -75,15 +74,8 @@ final class WebhookFixture implements AutoCloseable {
         return pair;
     }
 
-    SSLContext trusting() throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", ca.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
+    SSLContext trusting() {
+        return Trust.trusting(ca.certificate());
     }
 
     URI webhook(String path) {

@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.FactsSource;
 import ai.molecule.billingguard.cluster.LocalFacts;
@@ -18,9 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,9 +26,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +84,7 @@ class WebhookServerShutdownIT {
         int port = server.port();
 
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .sslContext(trusting(certs.ca())).build();
+                .sslContext(Trust.trusting(certs.ca())).build();
         ObjectNode review = (ObjectNode) Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
         ((ObjectNode) review.get("request")).put("uid", "in-flight-at-shutdown");
         URI mutate = URI.create("https://127.0.0.1:" + port + "/mutate");
@@ -116,24 +111,10 @@ class WebhookServerShutdownIT {
 
         stopper.join(15_000);
         assertThat(stopper.isAlive()).as("shutdown returned").isFalse();
-        assertThatThrownBy(() -> HttpClient.newBuilder().sslContext(trusting(certs.ca())).build()
+        assertThatThrownBy(() -> HttpClient.newBuilder().sslContext(Trust.trusting(certs.ca())).build()
                 .send(HttpRequest.newBuilder(mutate).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                         HttpResponse.BodyHandlers.discarding()))
                 .as("the listener is closed").isInstanceOf(ConnectException.class);
     }
 
-    private static SSLContext trusting(Path caFile) throws Exception {
-        X509Certificate ca;
-        try (InputStream in = Files.newInputStream(caFile)) {
-            ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
-    }
 }
