@@ -107,7 +107,7 @@ public final class LocalFacts implements FactsSource {
             WorkspaceSecret anywhere = secrets.get(ANY_NAMESPACE + "/" + workspaceSecretName);
             if (secret == null && anywhere != null) {
                 secret = new WorkspaceSecret(namespace, anywhere.name(), anywhere.annotations(), anywhere.provider(),
-                        anywhere.model(), anywhere.nonEmptyKeys());
+                        anywhere.model(), anywhere.keys(), anywhere.nonEmptyKeys());
             }
         }
         NamespaceInfo ns = namespaces.get(namespace);

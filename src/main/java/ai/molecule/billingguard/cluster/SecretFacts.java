@@ -56,6 +56,7 @@ public final class SecretFacts {
     /** @throws UndecodableValueException when a {@code data} value is not base64 */
     static WorkspaceSecret summarize(String namespace, String name, Map<String, String> annotations,
                                      Map<String, String> data, Map<String, String> stringData, PolicyConfig config) {
+        Set<String> keys = new HashSet<>();
         Set<String> nonBlank = new HashSet<>();
         String[] provider = {null};
         String[] model = {null};
@@ -65,11 +66,12 @@ public final class SecretFacts {
             } else if (key.equals(config.modelKey())) {
                 model[0] = new String(value, StandardCharsets.UTF_8);
             }
+            keys.add(key);
             if (!blank(value)) {
                 nonBlank.add(key);
             }
         });
-        return new WorkspaceSecret(namespace, name, annotations(annotations), provider[0], model[0], nonBlank);
+        return new WorkspaceSecret(namespace, name, annotations(annotations), provider[0], model[0], keys, nonBlank);
     }
 
     /**

@@ -81,7 +81,7 @@ public final class Resolver {
 
     /**
      * Only the runtime's providers; an exact model id wins, else the pattern; several matches keep
-     * those whose accepted keys are present in the workspace secret; exactly one left wins.
+     * those whose accepted keys are present in the workspace secret (empty or not); exactly one left wins.
      */
     Optional<Provider> derive(String runtime, String model, WorkspaceSecret secret) {
         List<Provider> candidates = config.catalog().forRuntime(runtime);
@@ -90,7 +90,7 @@ public final class Resolver {
             matches = candidates.stream().filter(p -> p.matchesModel(model)).toList();
         }
         if (matches.size() > 1) {
-            matches = matches.stream().filter(p -> p.authEnv().stream().anyMatch(secret::hasNonEmpty)).toList();
+            matches = matches.stream().filter(p -> p.authEnv().stream().anyMatch(secret::has)).toList();
         }
         return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
     }

@@ -5,15 +5,21 @@ import java.util.Set;
 
 /**
  * What the decision needs of a workspace secret, and nothing more: the provider selection and
- * model (not credentials), its annotations, and the <em>names</em> of keys whose values are
- * non-empty. No credential value is ever held here.
+ * model (not credentials), its annotations, the <em>names</em> of its keys and of those whose
+ * values are non-empty. No credential value is ever held here.
  */
 public record WorkspaceSecret(String namespace, String name, Map<String, String> annotations,
-                              String provider, String model, Set<String> nonEmptyKeys) {
+                              String provider, String model, Set<String> keys, Set<String> nonEmptyKeys) {
 
     public WorkspaceSecret {
         annotations = Map.copyOf(annotations);
+        keys = Set.copyOf(keys);
         nonEmptyKeys = Set.copyOf(nonEmptyKeys);
+    }
+
+    /** The key is present, whatever its value (SPEC: derivation narrows by key names present). */
+    public boolean has(String key) {
+        return keys.contains(key);
     }
 
     public boolean hasNonEmpty(String key) {

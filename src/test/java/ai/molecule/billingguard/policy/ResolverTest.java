@@ -24,7 +24,7 @@ class ResolverTest {
         if (override != null) {
             annotations.put(ANNOTATION, override);
         }
-        return new WorkspaceSecret("ns", "ws-1-secrets", annotations, provider, model, Set.of(keys));
+        return new WorkspaceSecret("ns", "ws-1-secrets", annotations, provider, model, Set.of(keys), Set.of(keys));
     }
 
     static Lookup<NamespaceInfo> namespace(String orgDefault) {
@@ -117,6 +117,10 @@ class ResolverTest {
         assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null))).isEmpty();
         assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK",
                 "ANTHROPIC_API_KEY"))).isEmpty();
+        WorkspaceSecret presentButEmpty = new WorkspaceSecret("ns", "ws-1-secrets", Map.of(), null, "claude-3",
+                Set.of("AWS_BEARER_TOKEN_BEDROCK"), Set.of());
+        assertThat(custom.derive("rt", "claude-3", presentButEmpty)).as("present counts, even empty")
+                .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("bedrock"));
         assertThat(custom.derive("rt", "claudette", secret(null, "claudette", null)))
                 .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("anthropic-api"));
     }
