@@ -68,7 +68,7 @@ public final class Classifier {
 
     /** Why an env item is platform. */
     public enum Reason {
-        PLATFORM_SECRET("from platform credential secret"),
+        PLATFORM_SECRET("from platform credential Secret"),
         PROXY_NAME("platform proxy variable"),
         NOT_FROM_WORKSPACE("LLM credential not from the workspace secret");
 

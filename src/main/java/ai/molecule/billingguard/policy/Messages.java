@@ -55,11 +55,11 @@ final class Messages {
     static String bypass(PolicyConfig config, List<Finding> refs, Optional<Lookup.Failed<?>> listFailure) {
         String items = refs.stream().map(Finding::description).collect(Collectors.joining("; "));
         if (listFailure.isPresent()) {
-            return "pod without label " + config.workspaceIdLabel() + " references secrets (" + items
+            return "pod without a workspace id (label " + config.workspaceIdLabel() + ") references secrets (" + items
                     + ") and billing-guard cannot tell whether they are platform credentials: "
                     + listFailure.get().message() + "; failing closed";
         }
-        return "pod without label " + config.workspaceIdLabel() + " references platform credentials: " + items
+        return "pod without a workspace id (label " + config.workspaceIdLabel() + ") references platform credentials: " + items
                 + "; only workspace pods may use them, so label the pod with its workspace id";
     }
 

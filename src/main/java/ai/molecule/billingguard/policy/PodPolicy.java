@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -61,8 +62,10 @@ public final class PodPolicy {
             return unlabelled(pod, base, classifier, scope, listFailure);
         }
         String secretName = config.workspaceSecretName(workspaceId);
+        // Runtimes are compared like provider selections, trimmed and without case: an unknown
+        // runtime derives nothing, and the chain then falls towards the platform paying.
         String runtime = Optional.ofNullable(Yaml.text(labels, config.runtimeLabel()))
-                .filter(s -> !s.isBlank()).map(String::trim).orElse(config.defaultRuntime());
+                .filter(s -> !s.isBlank()).map(s -> s.trim().toLowerCase(Locale.ROOT)).orElse(config.defaultRuntime());
         Resolution resolution = resolver.resolve(runtime, facts);
         Classifier classifier = new Classifier(config, platformSecrets::contains, secretName);
         List<Finding> items = scan(pod, base, classifier, scope);
@@ -173,9 +176,11 @@ public final class PodPolicy {
                 JsonNode env = container.path("env");
                 for (int j = 0; j < env.size(); j++) {
                     String varName = Yaml.text(env.get(j), "name");
+                    String secret = Yaml.text(env.get(j).path("valueFrom").path("secretKeyRef"), "name");
                     int jj = j;
                     classifier.env(env.get(j)).ifPresent(reason -> findings.add(new Finding(
-                            Pointer.child(pointer + "/env", jj), "env " + varName + where + " (" + reason.text() + ")",
+                            Pointer.child(pointer + "/env", jj), "env " + varName + where + " (" + reason.text()
+                            + (reason == Classifier.Reason.PLATFORM_SECRET ? " " + secret : "") + ")",
                             varName, reason == Classifier.Reason.PLATFORM_SECRET)));
                 }
                 JsonNode envFrom = container.path("envFrom");

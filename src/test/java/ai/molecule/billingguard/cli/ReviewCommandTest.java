@@ -51,7 +51,7 @@ class ReviewCommandTest {
         assertThat(run.out()).contains("ws-reno", "DENIED", "mode:     byok  provider: minimax  source: provider-secret",
                 "put one of MINIMAX_API_KEY", "ws-byok", "ALLOWED (patched: 7 operations)",
                 "mode:     platform_managed  provider: platform", "mode:     disabled", "volume \"platform-llm\"",
-                "without label molecule.ai/workspace-id");
+                "without a workspace id (label molecule.ai/workspace-id)");
         assertThat(run.out()).doesNotContain("EXAMPLE-PLATFORM-TOKEN", "EXAMPLE-USER-KEY");
     }
 
