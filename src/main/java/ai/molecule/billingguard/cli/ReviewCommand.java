@@ -247,7 +247,8 @@ public final class ReviewCommand implements Callable<Integer> {
             b.append("  note:     none of billing-guard's business (not a workspace pod, no platform credential)\n");
         }
         // A pod controller is never changed: its pods would lose these when they are created.
-        String label = outcome.request().kind().equals("Pod") ? "  strip:    " : "  pods lose: ";
+        String label = !outcome.request().kind().equals("Pod") ? "  pods lose: "
+                : response.allowed() ? "  strip:    " : "  would strip: ";
         outcome.decision().ifPresent(d -> d.removals().forEach(f -> b.append(label).append(f.description()).append('\n')));
         if (response.message() != null) {
             b.append("  reason:   ").append(response.message()).append('\n');
