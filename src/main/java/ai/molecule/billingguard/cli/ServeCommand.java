@@ -194,6 +194,8 @@ public final class ServeCommand implements Callable<Integer> {
             out.println("billing-guard --dev: webhook https://localhost:" + webhook.port()
                     + " (POST /mutate, POST /validate), ops http://localhost:" + ops.port() + " (/healthz /readyz /metrics)");
             out.println("CA certificate: " + devCerts.ca());
+            out.println("Serving certificate: " + devCerts.certificate() + ", key: " + devCerts.privateKey()
+                    + " (replace them and new connections get the new pair; or pass --tls-cert/--tls-key)");
             out.println("Try:  curl --cacert " + devCerts.ca() + " -H 'Content-Type: application/json' "
                     + "--data @examples/admission/pod-create.json https://localhost:" + webhook.port() + "/mutate");
             out.flush();
