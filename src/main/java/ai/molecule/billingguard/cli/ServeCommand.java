@@ -141,7 +141,7 @@ public final class ServeCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("billing-guard-dev-");
             resources.add(() -> deleteTree(dir)); // the throwaway key does not outlive the process
             devCerts = ServingCertificates.write(dir, "billing-guard dev CA", "localhost", List.of("localhost"),
-                    List.of("127.0.0.1", "::1"), Duration.ofDays(7));
+                    List.of("127.0.0.1", "::1"), Duration.ofDays(7), true);
             cert = devCerts.certificate();
             key = devCerts.privateKey();
         } else {
@@ -195,7 +195,8 @@ public final class ServeCommand implements Callable<Integer> {
                     + " (POST /mutate, POST /validate), ops http://localhost:" + ops.port() + " (/healthz /readyz /metrics)");
             out.println("CA certificate: " + devCerts.ca());
             out.println("Serving certificate: " + devCerts.certificate() + ", key: " + devCerts.privateKey()
-                    + " (replace them and new connections get the new pair; or pass --tls-cert/--tls-key)");
+                    + " (replace them and new connections get the new pair; the CA key for signing one is "
+                    + devCerts.caKey() + "; all deleted on exit)");
             out.println("Try:  curl --cacert " + devCerts.ca() + " -H 'Content-Type: application/json' "
                     + "--data @examples/admission/pod-create.json https://localhost:" + webhook.port() + "/mutate");
             out.flush();

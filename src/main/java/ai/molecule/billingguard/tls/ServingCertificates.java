@@ -21,19 +21,24 @@ import java.util.List;
 /**
  * A fresh CA and a serving certificate it signed, written as {@code ca.crt}, {@code tls.crt} and
  * {@code tls.key}: what {@code billing-guard certs} hands an operator and what {@code serve --dev}
- * serves with. The CA key is never written.
+ * serves with. The CA key is written only when asked ({@code serve --dev}, so that a developer can
+ * sign a rotated certificate with the same CA); {@code certs} never writes it.
  */
 public final class ServingCertificates {
     private ServingCertificates() {
     }
 
-    /** The written files, and the base64 {@code caBundle} for a webhook configuration. */
-    public record Files(Path ca, Path certificate, Path privateKey, String caBundle) {
+    /**
+     * The written files, and the base64 {@code caBundle} for a webhook configuration.
+     *
+     * @param caKey the CA's private key, or null when it was not written
+     */
+    public record Files(Path ca, Path caKey, Path certificate, Path privateKey, String caBundle) {
     }
 
     /** @throws InputException naming the file that could not be written */
     public static Files write(Path dir, String caName, String commonName, List<String> dnsNames, List<String> ips,
-                              Duration validity) {
+                              Duration validity, boolean writeCaKey) {
         // One validity window for both, so the CA never expires before the certificate it signed
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant notBefore = now.minus(Duration.ofMinutes(5));
@@ -54,7 +59,12 @@ public final class ServingCertificates {
         write(caFile, ca.certificatePem(), "rw-r--r--");
         write(certFile, tls.certificatePem(), "rw-r--r--");
         write(keyFile, tls.privateKeyPem(), "rw-------");
-        return new Files(caFile, certFile, keyFile,
+        Path caKeyFile = null;
+        if (writeCaKey) {
+            caKeyFile = dir.resolve("ca.key");
+            write(caKeyFile, new CertAndKey(ca.certificate(), ca.signingKey()).privateKeyPem(), "rw-------");
+        }
+        return new Files(caFile, caKeyFile, certFile, keyFile,
                 Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
     }
 
