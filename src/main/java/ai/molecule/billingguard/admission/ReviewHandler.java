@@ -1,7 +1,6 @@
 package ai.molecule.billingguard.admission;
 
 import ai.molecule.billingguard.cluster.FactsSource;
-import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.config.Yaml;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
@@ -96,9 +95,7 @@ public final class ReviewHandler {
             return untouched(request);
         }
 
-        PolicyConfig config = policy.config();
-        String workspaceId = Yaml.text(pod.path("metadata").path("labels"), config.workspaceIdLabel());
-        String secretName = workspaceId == null || workspaceId.isBlank() ? null : config.workspaceSecretName(workspaceId);
+        String secretName = policy.workspaceSecretName(pod);
         boolean patching = isPod && endpoint == Endpoint.MUTATE;
         PodDecision decision = policy.decide(pod, template, request.namespace(),
                 facts.facts(request.namespace(), secretName), scope,

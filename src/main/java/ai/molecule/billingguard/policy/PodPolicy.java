@@ -37,25 +37,32 @@ public final class PodPolicy {
         this.resolver = new Resolver(config);
     }
 
-    public PolicyConfig config() {
-        return config;
-    }
-
     /**
      * @param pod       the pod, or a controller's pod template ({@code metadata} + {@code spec})
      * @param base      JSON pointer of {@code pod} in the reviewed object ("" for a pod)
      * @param namespace the namespace the pod lives in
      */
+    /** The pod's workspace id, or empty for a pod without one (no label, or a blank one). */
+    public Optional<String> workspaceId(JsonNode pod) {
+        return Optional.ofNullable(Yaml.text(pod.path("metadata").path("labels"), config.workspaceIdLabel()))
+                .filter(id -> !id.isBlank());
+    }
+
+    /** The workspace secret to look up for this pod, or null for a pod without a workspace. */
+    public String workspaceSecretName(JsonNode pod) {
+        return workspaceId(pod).map(config::workspaceSecretName).orElse(null);
+    }
+
     public PodDecision decide(JsonNode pod, String base, String namespace, Facts facts, Scope scope, Phase phase) {
         JsonNode labels = pod.path("metadata").path("labels");
-        String workspaceId = Yaml.text(labels, config.workspaceIdLabel());
+        String workspaceId = workspaceId(pod).orElse(null);
         Set<String> platformSecrets = new HashSet<>(config.platformSecretNames());
         if (facts.labelledPlatformSecrets() instanceof Lookup.Found<Set<String>> labelled) {
             platformSecrets.addAll(labelled.value());
         }
         Optional<Lookup.Failed<?>> listFailure = facts.labelledPlatformSecrets() instanceof Lookup.Failed<Set<String>> f
                 ? Optional.of(f) : Optional.empty();
-        if (workspaceId == null || workspaceId.isBlank()) {
+        if (workspaceId == null) {
             // Without the list any secret might be a platform one: fail closed on every secret reference.
             Classifier classifier = new Classifier(config,
                     listFailure.isPresent() ? name -> true : platformSecrets::contains, null);
