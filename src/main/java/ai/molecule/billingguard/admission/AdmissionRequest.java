@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -17,7 +17,7 @@ public record AdmissionRequest(String uid, String group, String kind, String sub
         if (review == null || !review.isObject()) {
             throw new BadReviewException("not an AdmissionReview: expected a JSON object");
         }
-        String kind = Yaml.text(review, "kind");
+        String kind = Json.text(review, "kind");
         if (kind != null && !kind.equals("AdmissionReview")) {
             throw new BadReviewException("not an AdmissionReview: kind is " + kind);
         }
@@ -25,19 +25,19 @@ public record AdmissionRequest(String uid, String group, String kind, String sub
         if (request == null || !request.isObject()) {
             throw new BadReviewException("AdmissionReview has no request");
         }
-        String uid = Yaml.text(request, "uid");
+        String uid = Json.text(request, "uid");
         if (uid == null || uid.isBlank()) {
             throw new BadReviewException("AdmissionReview request has no uid");
         }
         JsonNode object = request.path("object");
         JsonNode metadata = object.path("metadata");
-        String namespace = firstNonBlank(Yaml.text(request, "namespace"), Yaml.text(metadata, "namespace"), "");
-        String name = firstNonBlank(Yaml.text(metadata, "name"), Yaml.text(metadata, "generateName"),
-                Yaml.text(request, "name"), "");
-        return new AdmissionRequest(uid, firstNonBlank(Yaml.text(request.path("kind"), "group"), ""),
-                firstNonBlank(Yaml.text(request.path("kind"), "kind"), ""),
-                firstNonBlank(Yaml.text(request, "subResource"), ""),
-                firstNonBlank(Yaml.text(request, "operation"), ""), namespace, name,
+        String namespace = firstNonBlank(Json.text(request, "namespace"), Json.text(metadata, "namespace"), "");
+        String name = firstNonBlank(Json.text(metadata, "name"), Json.text(metadata, "generateName"),
+                Json.text(request, "name"), "");
+        return new AdmissionRequest(uid, firstNonBlank(Json.text(request.path("kind"), "group"), ""),
+                firstNonBlank(Json.text(request.path("kind"), "kind"), ""),
+                firstNonBlank(Json.text(request, "subResource"), ""),
+                firstNonBlank(Json.text(request, "operation"), ""), namespace, name,
                 object.isObject() ? object : null,
                 request.path("oldObject").isObject() ? request.get("oldObject") : null,
                 request.path("dryRun").asBoolean(false));

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -47,7 +47,7 @@ public record AdmissionResponse(String uid, boolean allowed, String message, Arr
 
     /** The whole AdmissionReview document kube-apiserver expects back. */
     public ObjectNode toReview() {
-        ObjectNode review = Yaml.JSON.createObjectNode();
+        ObjectNode review = Json.JSON.createObjectNode();
         review.put("apiVersion", API_VERSION);
         review.put("kind", "AdmissionReview");
         ObjectNode response = review.putObject("response");
@@ -59,7 +59,7 @@ public record AdmissionResponse(String uid, boolean allowed, String message, Arr
         if (patch != null) {
             response.put("patchType", "JSONPatch");
             response.put("patch", Base64.getEncoder().encodeToString(
-                    Yaml.JSON.writeValueAsString(patch).getBytes(StandardCharsets.UTF_8)));
+                    Json.JSON.writeValueAsString(patch).getBytes(StandardCharsets.UTF_8)));
         }
         if (!warnings.isEmpty()) {
             ArrayNode array = response.putArray("warnings");
@@ -74,6 +74,6 @@ public record AdmissionResponse(String uid, boolean allowed, String message, Arr
 
     /** The JSON patch operations, or an empty array. */
     public JsonNode patchOrEmpty() {
-        return patch == null ? Yaml.JSON.createArrayNode() : patch;
+        return patch == null ? Json.JSON.createArrayNode() : patch;
     }
 }

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.Pointer;
 import tools.jackson.databind.JsonNode;
@@ -51,7 +51,7 @@ final class PatchBuilder {
         List<String> duplicates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int j = 0; j < env.size(); j++) {
-            String name = Yaml.text(env.get(j), "name");
+            String name = Json.text(env.get(j), "name");
             String pointer = Pointer.child(envPointer, j);
             if (names.contains(name) && !removed.contains(pointer) && !seen.add(name)) {
                 duplicates.add(pointer);
@@ -89,7 +89,7 @@ final class PatchBuilder {
             return;
         }
         for (int j = 0; j < env.size(); j++) {
-            if (name.equals(Yaml.text(env.get(j), "name"))) {
+            if (name.equals(Json.text(env.get(j), "name"))) {
                 if (!envVar(name, value).equals(env.get(j))) {
                     patch.replace(Pointer.child(envPointer, j), envVar(name, value));
                 }

@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.cluster.FactsSource;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.policy.FactsSource;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
 import ai.molecule.billingguard.policy.Resolution;
@@ -79,7 +79,7 @@ public final class ReviewHandler {
             return untouched(request);
         }
         Scope scope = Scope.WHOLE_POD;
-        if (isPod && Yaml.text(pod.path("metadata").path("annotations"), MIRROR_ANNOTATION) != null) {
+        if (isPod && Json.text(pod.path("metadata").path("annotations"), MIRROR_ANNOTATION) != null) {
             return untouched(request);
         }
         if (isPod && request.subResource().equals("ephemeralcontainers")) {
@@ -142,7 +142,7 @@ public final class ReviewHandler {
     private static Set<String> containerNames(JsonNode containers) {
         Set<String> names = new HashSet<>();
         if (containers != null) {
-            containers.forEach(c -> names.add(String.valueOf(Yaml.text(c, "name"))));
+            containers.forEach(c -> names.add(String.valueOf(Json.text(c, "name"))));
         }
         return names;
     }

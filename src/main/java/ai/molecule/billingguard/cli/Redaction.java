@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,7 +30,7 @@ final class Redaction {
         for (String list : PodPolicy.CONTAINER_LISTS) {
             for (JsonNode container : spec.path(list)) {
                 for (JsonNode env : container.path("env")) {
-                    String name = Yaml.text(env, "name");
+                    String name = Json.text(env, "name");
                     if (env.has("value") && name != null
                             && (config.llmCredentialNames().contains(name) || config.proxyNames().contains(name))) {
                         ((ObjectNode) env).put("value", REDACTED);

@@ -6,12 +6,12 @@ import ai.molecule.billingguard.admission.BadReviewException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.admission.ReviewOutcome;
 import ai.molecule.billingguard.cluster.Clusters;
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.LiveFacts;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -122,11 +122,11 @@ public final class ReviewCommand implements Callable<Integer> {
     private static List<Item> items(Path file, String defaultNamespace) {
         List<JsonNode> docs;
         try {
-            docs = Yaml.documents(Files.readString(file));
+            docs = Json.documents(Files.readString(file));
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + (Files.exists(file) ? e.getClass().getSimpleName()
                     : "no such file") + ")");
-        } catch (Yaml.SyntaxException e) {
+        } catch (Json.SyntaxException e) {
             throw new InputException(file + ": not valid YAML or JSON (" + e.getMessage() + ")");
         }
         if (docs.isEmpty()) {
@@ -146,8 +146,8 @@ public final class ReviewCommand implements Callable<Integer> {
         if (!doc.isObject()) {
             throw new InputException(where + ": expected a Kubernetes object, got " + doc.getNodeType());
         }
-        String kind = Yaml.text(doc, "kind");
-        String apiVersion = String.valueOf(Yaml.text(doc, "apiVersion"));
+        String kind = Json.text(doc, "kind");
+        String apiVersion = String.valueOf(Json.text(doc, "apiVersion"));
         if ("AdmissionReview".equals(kind)) {
             try {
                 ai.molecule.billingguard.admission.AdmissionRequest.parse(doc);
@@ -176,8 +176,8 @@ public final class ReviewCommand implements Callable<Integer> {
 
     /** An object as kube-apiserver would send its CREATE. */
     private static JsonNode wrap(JsonNode object, String group, String kind, String defaultNamespace, String where) {
-        String namespace = Yaml.text(object.path("metadata"), "namespace");
-        ObjectNode review = Yaml.JSON.createObjectNode();
+        String namespace = Json.text(object.path("metadata"), "namespace");
+        ObjectNode review = Json.JSON.createObjectNode();
         review.put("apiVersion", AdmissionResponse.API_VERSION).put("kind", "AdmissionReview");
         ObjectNode request = review.putObject("request");
         request.put("uid", "review:" + where);
@@ -193,12 +193,12 @@ public final class ReviewCommand implements Callable<Integer> {
         JsonNode printed = Redaction.redact(outcome.patched(), config.policy());
         switch (config.output()) {
             case "json":
-                return Yaml.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
+                return Json.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
                         : summary(item, outcome, printed)) + "\n";
             case "yaml":
                 String denied = outcome.response().allowed() ? ""
                         : "# DENIED (unchanged): " + outcome.response().message() + "\n";
-                return denied + Yaml.YAML.writeValueAsString(printed);
+                return denied + Json.YAML.writeValueAsString(printed);
             default:
                 return text(item, outcome);
         }
@@ -206,7 +206,7 @@ public final class ReviewCommand implements Callable<Integer> {
 
     /** For objects: the decision, the reasons, the patch and the patched object. */
     private static ObjectNode summary(Item item, ReviewOutcome outcome, JsonNode printed) {
-        ObjectNode node = Yaml.JSON.createObjectNode();
+        ObjectNode node = Json.JSON.createObjectNode();
         AdmissionResponse response = outcome.response();
         node.put("file", item.file());
         node.put("kind", outcome.request().kind());

@@ -3,7 +3,7 @@ package ai.molecule.billingguard.cli;
 import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.Clusters;
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;

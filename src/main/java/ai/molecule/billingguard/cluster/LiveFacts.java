@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.cluster;
 
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;

@@ -1,8 +1,9 @@
 package ai.molecule.billingguard.cluster;
 
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
@@ -53,14 +54,14 @@ public final class LocalFacts implements FactsSource {
         for (Path file : yamlFiles(path)) {
             List<JsonNode> docs;
             try {
-                docs = Yaml.documents(Files.readString(file));
+                docs = Json.documents(Files.readString(file));
             } catch (IOException e) {
                 throw new InputException(file + ": cannot read (" + e.getClass().getSimpleName() + ")");
-            } catch (Yaml.SyntaxException e) {
+            } catch (Json.SyntaxException e) {
                 throw new InputException(file + ": not valid YAML or JSON (" + e.getMessage() + ")");
             }
             for (JsonNode doc : withListItems(docs)) {
-                String kind = Yaml.text(doc, "kind");
+                String kind = Json.text(doc, "kind");
                 if ("Secret".equals(kind)) {
                     WorkspaceSecret secret = secret(file, doc, config);
                     secrets.put(secret.namespace() + "/" + secret.name(), secret);
@@ -69,7 +70,7 @@ public final class LocalFacts implements FactsSource {
                         platform.computeIfAbsent(secret.namespace(), n -> new HashSet<>()).add(secret.name());
                     }
                 } else if ("Namespace".equals(kind)) {
-                    String name = Yaml.text(doc.path("metadata"), "name");
+                    String name = Json.text(doc.path("metadata"), "name");
                     if (name == null || name.isBlank()) {
                         throw new InputException(file + ": a Namespace has no metadata.name");
                     }
@@ -84,7 +85,7 @@ public final class LocalFacts implements FactsSource {
     private static List<JsonNode> withListItems(List<JsonNode> docs) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode doc : docs) {
-            String kind = Yaml.text(doc, "kind");
+            String kind = Json.text(doc, "kind");
             if (kind != null && kind.endsWith("List") && doc.path("items").isArray()) {
                 doc.path("items").forEach(out::add);
             } else {
@@ -119,11 +120,11 @@ public final class LocalFacts implements FactsSource {
 
     private static WorkspaceSecret secret(Path file, JsonNode doc, PolicyConfig config) {
         JsonNode metadata = doc.path("metadata");
-        String name = Yaml.text(metadata, "name");
+        String name = Json.text(metadata, "name");
         if (name == null || name.isBlank()) {
             throw new InputException(file + ": a Secret has no metadata.name");
         }
-        String namespace = Yaml.text(metadata, "namespace");
+        String namespace = Json.text(metadata, "namespace");
         namespace = namespace == null || namespace.isBlank() ? ANY_NAMESPACE : namespace;
         String where = file + ": Secret " + (namespace.isEmpty() ? name : namespace + "/" + name);
         Map<String, String> data = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.config;
 
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -71,12 +72,12 @@ public final class ConfigLoader {
     private void mergeFile(ObjectNode tree, Path file) {
         JsonNode user;
         try {
-            List<JsonNode> docs = Yaml.documents(Files.readString(file));
+            List<JsonNode> docs = Json.documents(Files.readString(file));
             user = docs.isEmpty() ? JsonNodeFactory.instance.objectNode() : docs.get(0);
         } catch (IOException e) {
             problems.add("config file " + file + ": cannot read (" + e.getClass().getSimpleName() + ")");
             return;
-        } catch (Yaml.SyntaxException e) {
+        } catch (Json.SyntaxException e) {
             problems.add("config file " + file + ": not valid YAML (" + e.getMessage() + ")");
             return;
         }
@@ -234,12 +235,12 @@ public final class ConfigLoader {
         String origin = file.map(Path::toString).orElse("built-in catalog");
         if (file.isPresent()) {
             try {
-                List<JsonNode> docs = Yaml.documents(Files.readString(file.get()));
+                List<JsonNode> docs = Json.documents(Files.readString(file.get()));
                 tree = docs.isEmpty() ? JsonNodeFactory.instance.objectNode() : docs.get(0);
             } catch (IOException e) {
                 problems.add("catalog " + origin + ": cannot read (" + e.getClass().getSimpleName() + ")");
                 return new ProviderCatalog(List.of());
-            } catch (Yaml.SyntaxException e) {
+            } catch (Json.SyntaxException e) {
                 problems.add("catalog " + origin + ": not valid YAML (" + e.getMessage() + ")");
                 return new ProviderCatalog(List.of());
             }
@@ -264,7 +265,7 @@ public final class ConfigLoader {
                     problems.add(where + ": unknown key '" + field + "'");
                 }
             }
-            String name = Yaml.text(p, "name");
+            String name = Json.text(p, "name");
             if (name == null || name.isBlank()) {
                 problems.add(where + ": 'name' is required");
                 continue;
@@ -275,7 +276,7 @@ public final class ConfigLoader {
                 problems.add(where + ": duplicate provider name");
             }
             Pattern pattern = null;
-            String regex = Yaml.text(p, "modelPattern");
+            String regex = Json.text(p, "modelPattern");
             if (regex == null || regex.isBlank()) {
                 problems.add(where + ": 'modelPattern' is required");
             } else {
@@ -365,7 +366,7 @@ public final class ConfigLoader {
 
     private static JsonNode readResource(String name) {
         try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(name)) {
-            return Yaml.documents(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).get(0);
+            return Json.documents(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).get(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

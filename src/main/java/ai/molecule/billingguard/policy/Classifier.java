@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.policy;
 
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 
 import java.util.Optional;
@@ -37,8 +37,8 @@ public final class Classifier {
 
     /** Why an {@code env[]} item is platform, or empty when it is not. */
     public Optional<Reason> env(JsonNode env) {
-        String name = Yaml.text(env, "name");
-        String secret = Yaml.text(env.path("valueFrom").path("secretKeyRef"), "name");
+        String name = Json.text(env, "name");
+        String secret = Json.text(env.path("valueFrom").path("secretKeyRef"), "name");
         if (isPlatformSecret(secret)) {
             return Optional.of(Reason.PLATFORM_SECRET);
         }
@@ -53,17 +53,17 @@ public final class Classifier {
 
     /** An {@code envFrom[]} item is platform when its {@code secretRef} names a platform credential secret. */
     public boolean envFrom(JsonNode envFrom) {
-        return isPlatformSecret(Yaml.text(envFrom.path("secretRef"), "name"));
+        return isPlatformSecret(Json.text(envFrom.path("secretRef"), "name"));
     }
 
     /** A {@code secret} volume of a platform credential secret. */
     public boolean secretVolume(JsonNode volume) {
-        return isPlatformSecret(Yaml.text(volume.path("secret"), "secretName"));
+        return isPlatformSecret(Json.text(volume.path("secret"), "secretName"));
     }
 
     /** A {@code projected} volume source of a platform credential secret. */
     public boolean projectedSource(JsonNode source) {
-        return isPlatformSecret(Yaml.text(source.path("secret"), "name"));
+        return isPlatformSecret(Json.text(source.path("secret"), "name"));
     }
 
     /** Why an env item is platform. */

@@ -2,7 +2,7 @@ package ai.molecule.billingguard.policy;
 
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.config.Provider;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ public final class PodPolicy {
      */
     /** The pod's workspace id, or empty for a pod without one (no label, or a blank one). */
     public Optional<String> workspaceId(JsonNode pod) {
-        return Optional.ofNullable(Yaml.text(pod.path("metadata").path("labels"), config.workspaceIdLabel()))
+        return Optional.ofNullable(Json.text(pod.path("metadata").path("labels"), config.workspaceIdLabel()))
                 .filter(id -> !id.isBlank());
     }
 
@@ -71,7 +71,7 @@ public final class PodPolicy {
         String secretName = config.workspaceSecretName(workspaceId);
         // Runtimes are compared like provider selections, trimmed and without case: an unknown
         // runtime derives nothing, and the chain then falls towards the platform paying.
-        String runtime = Optional.ofNullable(Yaml.text(labels, config.runtimeLabel()))
+        String runtime = Optional.ofNullable(Json.text(labels, config.runtimeLabel()))
                 .filter(s -> !s.isBlank()).map(s -> s.trim().toLowerCase(Locale.ROOT)).orElse(config.defaultRuntime());
         Resolution resolution = resolver.resolve(runtime, facts);
         Classifier classifier = new Classifier(config, platformSecrets::contains, secretName);
@@ -130,14 +130,14 @@ public final class PodPolicy {
         JsonNode volumes = spec.path("volumes");
         for (int k = 0; k < volumes.size(); k++) {
             JsonNode volume = volumes.get(k);
-            String name = String.valueOf(Yaml.text(volume, "name"));
+            String name = String.valueOf(Json.text(volume, "name"));
             String pointer = Pointer.child(specPointer + "/volumes", k);
             if (classifier.secretVolume(volume)) {
                 platformVolumes.add(name);
                 removedVolumes.add(name);
                 if (scope.podLevel()) {
                     volumeFindings.add(new Finding(pointer, "volume \"" + name + "\" (Secret "
-                            + Yaml.text(volume.path("secret"), "secretName") + ")", "volume:" + name, true));
+                            + Json.text(volume.path("secret"), "secretName") + ")", "volume:" + name, true));
                 }
                 continue;
             }
@@ -162,7 +162,7 @@ public final class PodPolicy {
             } else {
                 for (int s : platformSources) {
                     volumeFindings.add(new Finding(Pointer.child(pointer + "/projected/sources", s),
-                            "projected source Secret " + Yaml.text(sources.get(s).path("secret"), "name")
+                            "projected source Secret " + Json.text(sources.get(s).path("secret"), "name")
                                     + " of volume \"" + name + "\"", "volume:" + name, true));
                 }
             }
@@ -174,7 +174,7 @@ public final class PodPolicy {
             JsonNode containers = spec.path(list);
             for (int i = 0; i < containers.size(); i++) {
                 JsonNode container = containers.get(i);
-                String containerName = String.valueOf(Yaml.text(container, "name"));
+                String containerName = String.valueOf(Json.text(container, "name"));
                 if (!scope.editable(list, containerName)) {
                     continue;
                 }
@@ -182,8 +182,8 @@ public final class PodPolicy {
                 String pointer = Pointer.child(specPointer + "/" + list, i);
                 JsonNode env = container.path("env");
                 for (int j = 0; j < env.size(); j++) {
-                    String varName = Yaml.text(env.get(j), "name");
-                    String secret = Yaml.text(env.get(j).path("valueFrom").path("secretKeyRef"), "name");
+                    String varName = Json.text(env.get(j), "name");
+                    String secret = Json.text(env.get(j).path("valueFrom").path("secretKeyRef"), "name");
                     int jj = j;
                     classifier.env(env.get(j)).ifPresent(reason -> findings.add(new Finding(
                             Pointer.child(pointer + "/env", jj), "env " + varName + where + " (" + reason.text()
@@ -193,14 +193,14 @@ public final class PodPolicy {
                 JsonNode envFrom = container.path("envFrom");
                 for (int j = 0; j < envFrom.size(); j++) {
                     if (classifier.envFrom(envFrom.get(j))) {
-                        String secret = Yaml.text(envFrom.get(j).path("secretRef"), "name");
+                        String secret = Json.text(envFrom.get(j).path("secretRef"), "name");
                         findings.add(new Finding(Pointer.child(pointer + "/envFrom", j),
                                 "envFrom Secret " + secret + where, "envFrom:" + secret, true));
                     }
                 }
                 JsonNode mounts = container.path("volumeMounts");
                 for (int j = 0; j < mounts.size(); j++) {
-                    String volume = Yaml.text(mounts.get(j), "name");
+                    String volume = Json.text(mounts.get(j), "name");
                     if (volume != null && mountsToRemove.contains(volume)) {
                         findings.add(new Finding(Pointer.child(pointer + "/volumeMounts", j),
                                 "mount of volume \"" + volume + "\"" + where, "volume:" + volume, true));
@@ -228,20 +228,20 @@ public final class PodPolicy {
             JsonNode envFrom = containers.get(i).path("envFrom");
             for (int j = 0; j < envFrom.size(); j++) {
                 if (removed.contains(Pointer.child(pointer + "/envFrom", j))
-                        || !classifier.isWorkspaceSecret(Yaml.text(envFrom.get(j).path("secretRef"), "name"))) {
+                        || !classifier.isWorkspaceSecret(Json.text(envFrom.get(j).path("secretRef"), "name"))) {
                     continue;
                 }
-                String prefix = Optional.ofNullable(Yaml.text(envFrom.get(j), "prefix")).orElse("");
+                String prefix = Optional.ofNullable(Json.text(envFrom.get(j), "prefix")).orElse("");
                 secret.nonEmptyKeys().forEach(k -> effective.put(prefix + k, k));
             }
             JsonNode env = containers.get(i).path("env");
             for (int j = 0; j < env.size(); j++) {
-                String name = Yaml.text(env.get(j), "name");
+                String name = Json.text(env.get(j), "name");
                 if (name == null || removed.contains(Pointer.child(pointer + "/env", j))) {
                     continue;
                 }
                 JsonNode ref = env.get(j).path("valueFrom").path("secretKeyRef");
-                effective.put(name, classifier.isWorkspaceSecret(Yaml.text(ref, "name")) ? Yaml.text(ref, "key") : null);
+                effective.put(name, classifier.isWorkspaceSecret(Json.text(ref, "name")) ? Json.text(ref, "key") : null);
             }
             for (String name : accepted) {
                 String key = effective.get(name);
@@ -269,8 +269,8 @@ public final class PodPolicy {
         Set<String> names = new TreeSet<>();
         removals.stream().map(Finding::strippedName).forEach(names::add);
         JsonNode annotations = pod.path("metadata").path("annotations");
-        if (resolution.mode().wire().equals(Yaml.text(annotations, config.annotation("mode")))) {
-            String earlier = Yaml.text(annotations, config.annotation("stripped"));
+        if (resolution.mode().wire().equals(Json.text(annotations, config.annotation("mode")))) {
+            String earlier = Json.text(annotations, config.annotation("stripped"));
             if (earlier != null) {
                 Arrays.stream(earlier.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(names::add);
             }
@@ -283,7 +283,7 @@ public final class PodPolicy {
         for (String list : CONTAINER_LISTS) {
             JsonNode containers = pod.path("spec").path(list);
             for (int i = 0; i < containers.size(); i++) {
-                if (scope.editable(list, String.valueOf(Yaml.text(containers.get(i), "name")))) {
+                if (scope.editable(list, String.valueOf(Json.text(containers.get(i), "name")))) {
                     pointers.add(Pointer.child(base + "/spec/" + list, i));
                 }
             }

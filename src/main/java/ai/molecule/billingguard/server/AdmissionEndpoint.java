@@ -3,7 +3,7 @@ package ai.molecule.billingguard.server;
 import ai.molecule.billingguard.admission.BadReviewException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.admission.ReviewOutcome;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodDecision;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -67,9 +67,9 @@ final class AdmissionEndpoint implements Handler {
             }
             JsonNode review;
             try {
-                review = Yaml.JSON.readTree(body);
+                review = Json.JSON.readTree(body);
             } catch (JacksonException e) {
-                reject(ctx, path, 400, "BadRequest", Yaml.jsonProblem(e));
+                reject(ctx, path, 400, "BadRequest", Json.jsonProblem(e));
                 return;
             }
             ReviewOutcome outcome;

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.server;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import io.javalin.http.Context;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -10,7 +10,7 @@ final class HttpErrors {
     }
 
     static void send(Context ctx, int code, String reason, String message) {
-        ObjectNode status = Yaml.JSON.createObjectNode();
+        ObjectNode status = Json.JSON.createObjectNode();
         status.put("apiVersion", "v1").put("kind", "Status").put("status", "Failure")
                 .put("message", message).put("reason", reason).put("code", code);
         ctx.status(code).contentType("application/json").result(status.toString());

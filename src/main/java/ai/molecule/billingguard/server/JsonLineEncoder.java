@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.server;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.encoder.EncoderBase;
@@ -23,7 +23,7 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
-        ObjectNode line = Yaml.JSON.createObjectNode();
+        ObjectNode line = Json.JSON.createObjectNode();
         line.put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString());
         line.put("level", event.getLevel().toString());
         line.put("logger", event.getLoggerName());

@@ -2,7 +2,7 @@ package ai.molecule.billingguard.admission;
 
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
 import io.fabric8.zjsonpatch.JsonPatch;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,9 +44,9 @@ class AdmissionFixturesTest {
     @MethodSource("cases")
     void each_case_gets_the_expected_answer_and_keeps_the_invariants(String name) throws IOException {
         Path dir = ROOT.resolve(name);
-        JsonNode expected = Yaml.documents(Files.readString(dir.resolve("expected.yaml"))).get(0);
+        JsonNode expected = Json.documents(Files.readString(dir.resolve("expected.yaml"))).get(0);
         JsonNode review = FixtureRequests.load(dir.resolve("request.yaml"));
-        ReviewHandler.Endpoint endpoint = "validate".equals(Yaml.text(expected, "endpoint"))
+        ReviewHandler.Endpoint endpoint = "validate".equals(Json.text(expected, "endpoint"))
                 ? ReviewHandler.Endpoint.VALIDATE : ReviewHandler.Endpoint.MUTATE;
         ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG), new FixtureFacts(dir, CONFIG));
 
@@ -91,10 +91,10 @@ class AdmissionFixturesTest {
 
     static JsonNode decodedPatch(JsonNode response) {
         if (!response.has("patch")) {
-            return Yaml.JSON.createArrayNode();
+            return Json.JSON.createArrayNode();
         }
         assertThat(response.get("patchType").stringValue()).isEqualTo("JSONPatch");
-        return Yaml.JSON.readTree(Base64.getDecoder().decode(response.get("patch").stringValue()));
+        return Json.JSON.readTree(Base64.getDecoder().decode(response.get("patch").stringValue()));
     }
 
     /** Removals within one array come later indices first (SPEC "Surgical patches"). */
@@ -124,7 +124,7 @@ class AdmissionFixturesTest {
         if (!Files.exists(facts)) {
             return values;
         }
-        for (JsonNode doc : Yaml.documents(Files.readString(facts))) {
+        for (JsonNode doc : Json.documents(Files.readString(facts))) {
             for (Map.Entry<String, JsonNode> e : doc.path("stringData").properties()) {
                 if (e.getValue().asString().startsWith("sk-")) {
                     values.add(e.getValue().asString());

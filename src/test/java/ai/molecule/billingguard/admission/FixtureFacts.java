@@ -1,9 +1,9 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import tools.jackson.databind.JsonNode;
@@ -28,17 +28,17 @@ final class FixtureFacts implements FactsSource {
         Path facts = caseDir.resolve("facts.yaml");
         this.local = Files.exists(facts) ? LocalFacts.load(facts, config) : LocalFacts.empty();
         Path failure = caseDir.resolve("failure.yaml");
-        JsonNode f = Yaml.JSON.createObjectNode();
+        JsonNode f = Json.JSON.createObjectNode();
         if (Files.exists(failure)) {
             try {
-                f = Yaml.documents(Files.readString(failure)).get(0);
+                f = Json.documents(Files.readString(failure)).get(0);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        this.secretFailure = Yaml.text(f, "secret");
-        this.namespaceFailure = Yaml.text(f, "namespace");
-        this.platformListFailure = Yaml.text(f, "platformList");
+        this.secretFailure = Json.text(f, "secret");
+        this.namespaceFailure = Json.text(f, "namespace");
+        this.platformListFailure = Json.text(f, "platformList");
     }
 
     @Override

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -14,17 +14,17 @@ final class FixtureRequests {
     }
 
     static JsonNode load(Path file) throws IOException {
-        JsonNode doc = Yaml.documents(Files.readString(file)).get(0);
-        if ("AdmissionReview".equals(Yaml.text(doc, "kind"))) {
+        JsonNode doc = Json.documents(Files.readString(file)).get(0);
+        if ("AdmissionReview".equals(Json.text(doc, "kind"))) {
             return doc;
         }
-        String apiVersion = Yaml.text(doc, "apiVersion");
+        String apiVersion = Json.text(doc, "apiVersion");
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-        ObjectNode review = Yaml.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1")
+        ObjectNode review = Json.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1")
                 .put("kind", "AdmissionReview");
         ObjectNode request = review.putObject("request");
         request.put("uid", "uid-" + file.getParent().getFileName());
-        request.putObject("kind").put("group", group).put("version", "v1").put("kind", Yaml.text(doc, "kind"));
+        request.putObject("kind").put("group", group).put("version", "v1").put("kind", Json.text(doc, "kind"));
         request.put("namespace", doc.path("metadata").path("namespace").asString("team-a"));
         request.put("operation", "CREATE");
         request.set("object", doc);

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.admission;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Pointer;
 import io.fabric8.zjsonpatch.JsonPatch;
 import org.junit.jupiter.api.Test;
@@ -20,12 +20,12 @@ class PatchRecorderTest {
 
     @Test
     void recorded_operations_apply_with_zjsonpatch_to_the_same_result() {
-        JsonNode doc = Yaml.documents("{metadata: {annotations: {'a~b/c': x}}, spec: {env: [a, b, c, d]}}").get(0);
+        JsonNode doc = Json.documents("{metadata: {annotations: {'a~b/c': x}}, spec: {env: [a, b, c, d]}}").get(0);
         PatchRecorder patch = new PatchRecorder(doc);
         patch.remove("/spec/env/3");
         patch.remove("/spec/env/1");
-        patch.replace(Pointer.child("/metadata/annotations", "a~b/c"), Yaml.JSON.getNodeFactory().stringNode("y"));
-        patch.add("/spec/env/2", Yaml.JSON.getNodeFactory().stringNode("e"));
+        patch.replace(Pointer.child("/metadata/annotations", "a~b/c"), Json.JSON.getNodeFactory().stringNode("y"));
+        patch.add("/spec/env/2", Json.JSON.getNodeFactory().stringNode("e"));
         assertThat(patch.result().toString())
                 .isEqualTo("{\"metadata\":{\"annotations\":{\"a~b/c\":\"y\"}},\"spec\":{\"env\":[\"a\",\"c\",\"e\"]}}");
         assertThat(JsonPatch.apply(patch.operations(), doc)).isEqualTo(patch.result());

@@ -8,7 +8,7 @@ import ai.molecule.billingguard.admission.ReviewOutcome;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.ConfigLoader;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
 import org.HdrHistogram.Histogram;
 import tools.jackson.databind.JsonNode;
@@ -92,7 +92,7 @@ public final class LoadHarness {
             System.exit(2);
             return;
         }
-        JsonNode template = Yaml.JSON.readTree(Files.readString(options.body));
+        JsonNode template = Json.JSON.readTree(Files.readString(options.body));
         machine(options);
         if (options.micro) {
             micro(options, template);
@@ -163,7 +163,7 @@ public final class LoadHarness {
             int done2 = 0;
             for (; done2 < n && !late(done2, deadline); done2++) {
                 long t0 = System.nanoTime();
-                JsonNode tree = Yaml.JSON.readTree(bodies[done2 % pool]);
+                JsonNode tree = Json.JSON.readTree(bodies[done2 % pool]);
                 ReviewOutcome outcome = handler.review(tree, ReviewHandler.Endpoint.MUTATE);
                 byte[] answer = outcome.response().toReview().toString().getBytes(StandardCharsets.UTF_8);
                 endpointPath.recordValue(System.nanoTime() - t0);

@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.Main;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -71,21 +71,21 @@ class ReviewCommandTest {
         assertThat(run.exit()).isZero();
         List<String> docs = run.out().lines().toList();
         assertThat(docs).hasSize(2);
-        JsonNode first = Yaml.JSON.readTree(docs.get(0));
+        JsonNode first = Json.JSON.readTree(docs.get(0));
         assertThat(first.get("apiVersion").stringValue()).isEqualTo("admission.k8s.io/v1");
         assertThat(first.get("kind").stringValue()).isEqualTo("AdmissionReview");
         assertThat(first.at("/response/uid").stringValue()).isEqualTo("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10");
         assertThat(first.at("/response/allowed").booleanValue()).isTrue();
         String patch = new String(Base64.getDecoder().decode(first.at("/response/patch").stringValue()));
         assertThat(patch).contains("{\"op\":\"remove\",\"path\":\"/spec/containers/0/env/1\"}");
-        assertThat(Yaml.JSON.readTree(docs.get(1)).at("/response/uid").stringValue()).isEqualTo("second-uid");
+        assertThat(Json.JSON.readTree(docs.get(1)).at("/response/uid").stringValue()).isEqualTo("second-uid");
     }
 
     @Test
     void json_for_an_object_has_decision_reasons_patch_and_patched_object() {
         Run run = run("review", "--secrets", "examples", "-o", "json", "examples/pods/01-seed-incident.yaml");
         assertThat(run.exit()).isEqualTo(3);
-        JsonNode doc = Yaml.JSON.readTree(run.out());
+        JsonNode doc = Json.JSON.readTree(run.out());
         assertThat(doc.get("allowed").booleanValue()).isFalse();
         assertThat(doc.get("mode").stringValue()).isEqualTo("byok");
         assertThat(doc.get("provider").stringValue()).isEqualTo("minimax");
@@ -99,7 +99,7 @@ class ReviewCommandTest {
     void yaml_prints_the_patched_object() {
         Run run = run("review", "--secrets", "examples", "-o", "yaml", "examples/pods/02-byok-with-key.yaml");
         assertThat(run.exit()).isZero();
-        JsonNode pod = Yaml.documents(run.out()).get(0);
+        JsonNode pod = Json.documents(run.out()).get(0);
         assertThat(pod.at("/metadata/annotations").get("billing.molecule.ai/mode").stringValue()).isEqualTo("byok");
         assertThat(pod.at("/spec/containers/0/env").toString()).doesNotContain("molecule-platform-llm");
     }
@@ -222,12 +222,12 @@ class ReviewCommandTest {
 
     @Test
     void tab_indented_json_is_read_as_json() throws IOException {
-        Path tabs = write("tabs.json", Yaml.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")))).replace("  ", "\t"));
+        Path tabs = write("tabs.json", Json.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                Json.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")))).replace("  ", "\t"));
         assertThat(Files.readString(tabs)).contains("\t\"request\"");
         Run run = run("review", "--secrets", "examples", "-o", "json", tabs.toString());
         assertThat(run.err()).isEmpty();
-        assertThat(Yaml.JSON.readTree(run.out()).at("/response/allowed").booleanValue()).isTrue();
+        assertThat(Json.JSON.readTree(run.out()).at("/response/allowed").booleanValue()).isTrue();
     }
 
     @Test
@@ -273,6 +273,6 @@ class ReviewCommandTest {
         Run run = run("review", "--secrets", "examples", "-o", "yaml", "examples/pods/01-seed-incident.yaml");
         assertThat(run.exit()).isEqualTo(3);
         assertThat(run.out()).contains("# DENIED (unchanged): workspace \"reno\"");
-        assertThat(Yaml.documents(run.out()).get(0).at("/metadata/name").stringValue()).isEqualTo("ws-reno");
+        assertThat(Json.documents(run.out()).get(0).at("/metadata/name").stringValue()).isEqualTo("ws-reno");
     }
 }

@@ -4,7 +4,7 @@ import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.PolicyConfig;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,7 +44,7 @@ class ReviewFixturesTest {
     @MethodSource("admissionReviewCases")
     void the_cli_prints_exactly_the_mutate_answer(String name) throws IOException {
         Path dir = ROOT.resolve(name);
-        JsonNode review = Yaml.documents(Files.readString(dir.resolve("request.yaml"))).get(0);
+        JsonNode review = Json.documents(Files.readString(dir.resolve("request.yaml"))).get(0);
         ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG), LocalFacts.load(dir.resolve("facts.yaml"), CONFIG));
         JsonNode expected = handler.review(review, ReviewHandler.Endpoint.MUTATE).response().toReview();
 
@@ -53,6 +53,6 @@ class ReviewFixturesTest {
 
         assertThat(cli.err()).isEmpty();
         assertThat(cli.exit()).isEqualTo(expected.at("/response/allowed").booleanValue() ? 0 : 3);
-        assertThat(Yaml.JSON.readTree(cli.out())).isEqualTo(expected);
+        assertThat(Json.JSON.readTree(cli.out())).isEqualTo(expected);
     }
 }

@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.policy;
 
 import ai.molecule.billingguard.config.ConfigLoader;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,7 +34,7 @@ class ClassifierTest {
             "{name: SETTINGS, valueFrom: {secretKeyRef: {name: ws-1-secrets, key: S}}}           | -",
     })
     void env_items_are_classified(String env, String expected) {
-        String actual = classifier.env(Yaml.documents(env).get(0)).map(Enum::name).orElse("-");
+        String actual = classifier.env(Json.documents(env).get(0)).map(Enum::name).orElse("-");
         assertThat(actual).isEqualTo(expected);
     }
 
@@ -46,7 +46,7 @@ class ClassifierTest {
             "{configMapRef: {name: molecule-platform-llm}}           | false",
     })
     void envFrom_entries_are_platform_when_their_secret_is(String envFrom, boolean platform) {
-        assertThat(classifier.envFrom(Yaml.documents(envFrom).get(0))).isEqualTo(platform);
+        assertThat(classifier.envFrom(Json.documents(envFrom).get(0))).isEqualTo(platform);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -56,7 +56,7 @@ class ClassifierTest {
             "{name: v, configMap: {name: molecule-platform-llm}}     | false",
     })
     void secret_volumes_are_platform_when_their_secret_is(String volume, boolean platform) {
-        assertThat(classifier.secretVolume(Yaml.documents(volume).get(0))).isEqualTo(platform);
+        assertThat(classifier.secretVolume(Json.documents(volume).get(0))).isEqualTo(platform);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -66,6 +66,6 @@ class ClassifierTest {
             "{serviceAccountToken: {path: token}}                    | false",
     })
     void projected_sources_are_platform_when_their_secret_is(String source, boolean platform) {
-        assertThat(classifier.projectedSource(Yaml.documents(source).get(0))).isEqualTo(platform);
+        assertThat(classifier.projectedSource(Json.documents(source).get(0))).isEqualTo(platform);
     }
 }

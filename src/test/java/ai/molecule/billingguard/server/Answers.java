@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.server;
 
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 
 /** Checks an answer body the way kube-apiserver reads it, for load tests and the harness. */
@@ -15,7 +15,7 @@ public final class Answers {
     public static String problem(String uid, String body, boolean allowed, String mode) {
         JsonNode review;
         try {
-            review = Yaml.JSON.readTree(body);
+            review = Json.JSON.readTree(body);
         } catch (RuntimeException e) {
             return "not JSON: " + body;
         }

@@ -2,7 +2,7 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,7 +64,7 @@ class ClusterWebhookIT {
     }
 
     JsonNode mutate() throws Exception {
-        return Yaml.JSON.readTree(webhook.post("/mutate", "application/json", example).body()).get("response");
+        return Json.JSON.readTree(webhook.post("/mutate", "application/json", example).body()).get("response");
     }
 
     void putWorkspaceSecret(Map<String, String> data) {
@@ -120,7 +120,7 @@ class ClusterWebhookIT {
         HttpResponse<String> response = webhook.client.send(HttpRequest.newBuilder(webhook.webhook("/mutate"))
                 .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(example)).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = Yaml.JSON.readTree(response.body()).get("response");
+        JsonNode answer = Json.JSON.readTree(response.body()).get("response");
         assertThat(answer.get("allowed").booleanValue()).isFalse();
         assertThat(answer.at("/status/message").stringValue()).contains("cannot read Secret team-demo/ws-demo-secrets",
                 "timed out");

@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.tls.Trust;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,7 +76,7 @@ class ServeProcessIT {
     void sigterm_under_load_drains_without_dropping_an_accepted_request() throws Exception {
         served = Served.start(tmp);
         served.awaitReady();
-        JsonNode template = Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
+        JsonNode template = Json.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
 
         ReadinessProbe readiness = new ReadinessProbe(served.opsPort, served.process);
         Thread probe = new Thread(readiness, "readyz-probe");
@@ -164,7 +164,7 @@ class ServeProcessIT {
         served.awaitReady();
         // One answered request leaves an idle keep-alive connection in this client's pool: it must not hold the stop up.
         HttpClient client = served.client();
-        JsonNode template = Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
+        JsonNode template = Json.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
         Outcome first = LoadClient.post(client, served, template, 0, "demo", true);
         assertThat(first.error).as("a request before SIGTERM").isNull();
         assertThat(first.checkAnswer()).isNull();
@@ -543,7 +543,7 @@ class ServeProcessIT {
                 return null;
             }
             try {
-                return Yaml.JSON.readTree(line);
+                return Json.JSON.readTree(line);
             } catch (RuntimeException e) {
                 return null;
             }

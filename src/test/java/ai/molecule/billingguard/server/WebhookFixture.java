@@ -2,7 +2,7 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.admission.ReviewHandler;
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.Knob;

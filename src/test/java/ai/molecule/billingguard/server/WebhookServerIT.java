@@ -1,10 +1,10 @@
 package ai.molecule.billingguard.server;
 
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.Knob;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -78,7 +78,7 @@ class WebhookServerIT {
         HttpResponse<String> response = server.post("/mutate?timeout=10s", "application/json", example);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
-        JsonNode review = Yaml.JSON.readTree(response.body());
+        JsonNode review = Json.JSON.readTree(response.body());
         assertThat(review.get("apiVersion").stringValue()).isEqualTo("admission.k8s.io/v1");
         assertThat(review.get("kind").stringValue()).isEqualTo("AdmissionReview");
         assertThat(review.at("/response/uid").stringValue()).isEqualTo("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10");
@@ -90,7 +90,7 @@ class WebhookServerIT {
     @Test
     void validate_rechecks_the_final_state() throws Exception {
         HttpResponse<String> response = server.post("/validate", "application/json; charset=utf-8", example);
-        JsonNode review = Yaml.JSON.readTree(response.body());
+        JsonNode review = Json.JSON.readTree(response.body());
         assertThat(review.at("/response/allowed").booleanValue()).isFalse();
         assertThat(review.at("/response/status/code").intValue()).isEqualTo(403);
         assertThat(review.at("/response/status/message").stringValue()).contains("platform credentials remain");
@@ -133,7 +133,7 @@ class WebhookServerIT {
             socket.getOutputStream().flush();
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 413");
-            JsonNode status = Yaml.JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            JsonNode status = Json.JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
             assertThat(status.get("code").intValue()).isEqualTo(413);
             assertThat(status.get("message").stringValue()).contains("exceeds the limit of 3145728");
         }
@@ -141,7 +141,7 @@ class WebhookServerIT {
 
     static void assertStatus(HttpResponse<String> response, int code, String part) {
         assertThat(response.statusCode()).isEqualTo(code);
-        JsonNode status = Yaml.JSON.readTree(response.body());
+        JsonNode status = Json.JSON.readTree(response.body());
         assertThat(status.get("kind").stringValue()).isEqualTo("Status");
         assertThat(status.get("code").intValue()).isEqualTo(code);
         assertThat(status.get("message").stringValue()).contains(part).doesNotContain("\n").doesNotContain("Exception");
@@ -155,7 +155,7 @@ class WebhookServerIT {
         try (WebhookFixture failing = new WebhookFixture(Files.createDirectory(dir.resolve("b")), broken, Map.of())) {
             HttpResponse<String> response = failing.post("/mutate", "application/json", example);
             assertThat(response.statusCode()).isEqualTo(200);
-            JsonNode review = Yaml.JSON.readTree(response.body());
+            JsonNode review = Json.JSON.readTree(response.body());
             assertThat(review.at("/response/uid").stringValue()).isEqualTo("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10");
             assertThat(review.at("/response/allowed").booleanValue()).isFalse();
             assertThat(review.at("/response/status/message").stringValue()).contains("failing closed");
@@ -190,7 +190,7 @@ class WebhookServerIT {
             logText.append(new String(encoder.encode(event), StandardCharsets.UTF_8));
         }
         List<JsonNode> decisions = new ArrayList<>();
-        logText.toString().lines().map(Yaml.JSON::readTree)
+        logText.toString().lines().map(Json.JSON::readTree)
                 .filter(l -> l.path("logger").asString("").equals("billing-guard.decision")).forEach(decisions::add);
         assertThat(decisions).hasSize(2);
         JsonNode line = decisions.get(0);

@@ -2,12 +2,12 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.admission.ReviewHandler;
-import ai.molecule.billingguard.cluster.FactsSource;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.Knob;
-import ai.molecule.billingguard.config.Yaml;
+import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
 import ai.molecule.billingguard.tls.CertificateReloader;
 import ai.molecule.billingguard.tls.ServingCertificates;
@@ -85,7 +85,7 @@ class WebhookServerShutdownIT {
 
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .sslContext(Trust.trusting(certs.ca())).build();
-        ObjectNode review = (ObjectNode) Yaml.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
+        ObjectNode review = (ObjectNode) Json.JSON.readTree(Files.readString(Path.of("examples/admission/pod-create.json")));
         ((ObjectNode) review.get("request")).put("uid", "in-flight-at-shutdown");
         URI mutate = URI.create("https://127.0.0.1:" + port + "/mutate");
         CompletableFuture<HttpResponse<String>> answer = client.sendAsync(HttpRequest.newBuilder(mutate)
@@ -104,7 +104,7 @@ class WebhookServerShutdownIT {
 
         HttpResponse<String> response = answer.get(20, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
-        JsonNode body = Yaml.JSON.readTree(response.body());
+        JsonNode body = Json.JSON.readTree(response.body());
         assertThat(body.path("response").path("uid").asString()).isEqualTo("in-flight-at-shutdown");
         assertThat(body.path("response").path("allowed").asBoolean()).isTrue();
         assertThat(response.headers().allValues("connection")).contains("close");

@@ -1,4 +1,4 @@
-package ai.molecule.billingguard.config;
+package ai.molecule.billingguard.json;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
@@ -18,14 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The shared Jackson mappers and small tree helpers; Jackson 3 mappers are immutable and thread-safe. */
-public final class Yaml {
+public final class Json {
     public static final ObjectMapper JSON = JsonMapper.builder().build();
     public static final YAMLMapper YAML = YAMLMapper.builder()
             .enable(YAMLWriteFeature.MINIMIZE_QUOTES)
             .disable(YAMLWriteFeature.WRITE_DOC_START_MARKER)
             .build();
 
-    private Yaml() {
+    private Json() {
     }
 
     /**

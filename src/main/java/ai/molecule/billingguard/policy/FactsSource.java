@@ -1,6 +1,4 @@
-package ai.molecule.billingguard.cluster;
-
-import ai.molecule.billingguard.policy.Facts;
+package ai.molecule.billingguard.policy;
 
 /** Where the cluster facts of one decision come from: local files, or informers over a live cluster. */
 public interface FactsSource {
