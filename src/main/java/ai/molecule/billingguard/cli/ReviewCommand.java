@@ -11,6 +11,7 @@ import ai.molecule.billingguard.cluster.LiveFacts;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
+import ai.molecule.billingguard.config.Output;
 import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
@@ -80,13 +81,13 @@ public final class ReviewCommand implements Callable<Integer> {
         flags.put(Knob.NAMESPACE, namespace);
         flags.put(Knob.KUBECONFIG, kubeconfig);
         Config config = common.load(flags);
-        if (config.secrets().isPresent() && config.kubeconfig().isPresent()) {
+        if (config.cluster().secrets().isPresent() && config.cluster().kubeconfig().isPresent()) {
             throw new InputException("give --secrets or --kubeconfig, not both");
         }
-        try (KubernetesClient client = config.kubeconfig()
+        try (KubernetesClient client = config.cluster().kubeconfig()
                 .map(k -> Clusters.client(Optional.of(k), LiveFacts.DEFAULT_TIMEOUT)).orElse(null)) {
             FactsSource facts = client != null ? new LiveFacts(client, config.policy())
-                    : config.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
+                    : config.cluster().secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
                     .orElseGet(LocalFacts::empty);
             return review(config, facts);
         }
@@ -99,7 +100,7 @@ public final class ReviewCommand implements Callable<Integer> {
         List<String> rendered = new ArrayList<>();
         for (Path file : files) {
             try {
-                for (Item item : items(file, config.namespace())) {
+                for (Item item : items(file, config.review().namespace())) {
                     ReviewOutcome outcome = handler.review(item.review(), ReviewHandler.Endpoint.MUTATE);
                     denied |= !outcome.response().allowed();
                     rendered.add(render(item, outcome, config));
@@ -109,7 +110,7 @@ public final class ReviewCommand implements Callable<Integer> {
                 err.println("billing-guard: " + (e instanceof BadReviewException ? file + ": " : "") + e.getMessage());
             }
         }
-        String separator = config.output().equals("yaml") ? "---\n" : "";
+        String separator = config.review().output() == Output.YAML ? "---\n" : "";
         rendered.forEach(r -> out.print(separator + r));
         out.flush();
         return bad ? 2 : denied ? 3 : 0;
@@ -191,17 +192,13 @@ public final class ReviewCommand implements Callable<Integer> {
 
     private static String render(Item item, ReviewOutcome outcome, Config config) {
         JsonNode printed = Redaction.redact(outcome.patched(), config.policy());
-        switch (config.output()) {
-            case "json":
-                return Json.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
-                        : summary(item, outcome, printed)) + "\n";
-            case "yaml":
-                String denied = outcome.response().allowed() ? ""
-                        : "# DENIED (unchanged): " + outcome.response().message() + "\n";
-                return denied + Json.YAML.writeValueAsString(printed);
-            default:
-                return text(item, outcome);
-        }
+        return switch (config.review().output()) {
+            case JSON -> Json.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
+                    : summary(item, outcome, printed)) + "\n";
+            case YAML -> (outcome.response().allowed() ? ""
+                    : "# DENIED (unchanged): " + outcome.response().message() + "\n") + Json.YAML.writeValueAsString(printed);
+            case TEXT -> text(item, outcome);
+        };
     }
 
     /** For objects: the decision, the reasons, the patch and the patched object. */

@@ -133,10 +133,10 @@ public final class ServeCommand implements Callable<Integer> {
         Path cert;
         Path key;
         ServingCertificates.Files devCerts = null;
-        if (config.tlsCert().isPresent()) {
-            cert = config.tlsCert().get();
-            key = config.tlsKey().orElseThrow();
-        } else if (config.dev()) {
+        if (config.server().tlsCert().isPresent()) {
+            cert = config.server().tlsCert().get();
+            key = config.server().tlsKey().orElseThrow();
+        } else if (config.server().dev()) {
             // A throwaway CA for this process only; the README's curl trusts it by path.
             Path dir = Files.createTempDirectory("billing-guard-dev-");
             resources.add(() -> deleteTree(dir)); // the throwaway key does not outlive the process
@@ -150,16 +150,16 @@ public final class ServeCommand implements Callable<Integer> {
 
         Metrics metrics = new Metrics();
         FactsSource facts;
-        if (config.dev()) {
-            if (config.kubeconfig().isPresent()) {
+        if (config.server().dev()) {
+            if (config.cluster().kubeconfig().isPresent()) {
                 throw new InputException("--dev reads facts from --secrets files, not from --kubeconfig");
             }
-            facts = LocalFacts.load(config.secrets().orElse(Path.of("examples")), config.policy());
+            facts = LocalFacts.load(config.cluster().secrets().orElse(Path.of("examples")), config.policy());
         } else {
-            if (config.secrets().isPresent()) {
+            if (config.cluster().secrets().isPresent()) {
                 throw new InputException("--secrets is for --dev (and review); serve reads facts from the cluster");
             }
-            KubernetesClient client = Clusters.client(config.kubeconfig(), Duration.ofSeconds(5));
+            KubernetesClient client = Clusters.client(config.cluster().kubeconfig(), Duration.ofSeconds(5));
             resources.add(client);
             InformerFacts informers = new InformerFacts(client, config.policy(), metrics.registry());
             resources.add(informers);
@@ -168,15 +168,15 @@ public final class ServeCommand implements Callable<Integer> {
         }
 
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
-        CertificateReloader reloader = new CertificateReloader(cert, key, tls, config.certReload());
+        CertificateReloader reloader = new CertificateReloader(cert, key, tls, config.server().certReload());
         resources.add(reloader);
         metrics.certificateNotAfter(reloader::notAfter);
 
         ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
-        WebhookServer webhook = new WebhookServer(config, config.host(), handler, tls, metrics).start();
+        WebhookServer webhook = new WebhookServer(config, config.server().host(), handler, tls, metrics).start();
         resources.add(webhook);
         FactsSource source = facts;
-        OpsServer ops = new OpsServer(config.host(), config.opsPort(), metrics, () -> {
+        OpsServer ops = new OpsServer(config.server().host(), config.server().opsPort(), metrics, () -> {
             List<String> reasons = new ArrayList<>();
             if (!source.synced()) {
                 reasons.add("caches not synced");
@@ -189,7 +189,7 @@ public final class ServeCommand implements Callable<Integer> {
         resources.add(ops);
 
         LOG.atInfo().addKeyValue("webhookPort", webhook.port()).addKeyValue("opsPort", ops.port())
-                .addKeyValue("dev", config.dev()).log("billing-guard serving");
+                .addKeyValue("dev", config.server().dev()).log("billing-guard serving");
         if (devCerts != null) {
             out.println("billing-guard --dev: webhook https://localhost:" + webhook.port()
                     + " (POST /mutate, POST /validate), ops http://localhost:" + ops.port() + " (/healthz /readyz /metrics)");
@@ -205,7 +205,7 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                webhook.shutdown(config.drain(), config.shutdownTimeout());
+                webhook.shutdown(config.server().drain(), config.server().shutdownTimeout());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {

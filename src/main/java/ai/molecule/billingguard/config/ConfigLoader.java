@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,8 +30,6 @@ import java.time.Duration;
  * variables and flags. Every problem is collected and reported at once in a {@link ConfigException}.
  */
 public final class ConfigLoader {
-    private static final Set<String> OUTPUTS = Set.of("text", "json", "yaml");
-
     private final List<String> problems = new ArrayList<>();
 
     private ConfigLoader() {
@@ -143,7 +142,7 @@ public final class ConfigLoader {
             }
         } else if (like.isBoolean()) {
             if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-                node.put(leaf, Boolean.parseBoolean(value.toLowerCase()));
+                node.put(leaf, Boolean.parseBoolean(value.toLowerCase(Locale.ROOT)));
             } else {
                 problems.add(origin + ": '" + raw + "' is not true or false");
             }
@@ -160,27 +159,88 @@ public final class ConfigLoader {
     }
 
     private Config toConfig(JsonNode t) {
-        int port = port(t, "server", "port");
-        int opsPort = port(t, "server", "opsPort");
-        Optional<Path> cert = existingFile(t, "server", "tlsCert");
-        Optional<Path> key = existingFile(t, "server", "tlsKey");
+        return new Config(server(t.path("server")), cluster(t.path("facts")),
+                new Config.Review(output(t, "review"), required(t, "review", "namespace")),
+                audit(t), certs(t.path("certs")), selfManaged(t.path("selfManaged")),
+                new Config.Modes(t.path("modes").path("publish").asBoolean(), dnsName(t.path("modes"), "modes", "configMapName")),
+                policy(t));
+    }
+
+    private Config.Server server(JsonNode s) {
+        Optional<Path> cert = existingFile(s, "server", "tlsCert");
+        Optional<Path> key = existingFile(s, "server", "tlsKey");
         if (cert.isPresent() != key.isPresent()) {
             problems.add("server.tlsCert and server.tlsKey (--tls-cert, --tls-key) must be given together");
         }
-        long maxBody = t.path("server").path("maxBodyBytes").asLong();
+        long maxBody = s.path("maxBodyBytes").asLong();
         if (maxBody < 1024) {
             problems.add("server.maxBodyBytes must be at least 1024, got " + maxBody);
         }
-        String output = t.path("review").path("output").asString().toLowerCase();
-        if (!OUTPUTS.contains(output)) {
-            problems.add("review.output (-o) must be one of text, json, yaml; got '" + output + "'");
+        boolean dev = s.path("dev").asBoolean();
+        String host = s.path("host").asString().trim();
+        if (host.isEmpty()) {
+            // A dev server holds a throwaway key and example facts: it is not for the network.
+            host = dev ? "127.0.0.1" : "0.0.0.0";
         }
-        Config config = new Config(required(t, "server", "host"), port, opsPort, cert, key, t.path("server").path("dev").asBoolean(), maxBody,
-                seconds(t, "idleTimeoutSeconds", 1), seconds(t, "drainSeconds", 0), seconds(t, "shutdownTimeoutSeconds", 1),
-                seconds(t, "certReloadSeconds", 1),
-                existingPath(t, "facts", "secrets"), existingFile(t, "facts", "kubeconfig"), output,
-                required(t, "review", "namespace"), certs(t.path("certs")), policy(t));
-        return config;
+        return new Config.Server(host, port(s, "server", "port"), port(s, "server", "opsPort"), cert, key, dev, maxBody,
+                seconds(s, "server", "idleTimeoutSeconds", 1), seconds(s, "server", "drainSeconds", 0),
+                seconds(s, "server", "shutdownTimeoutSeconds", 1), seconds(s, "server", "certReloadSeconds", 1));
+    }
+
+    private Config.Cluster cluster(JsonNode f) {
+        long deadline = f.path("lookupDeadlineMillis").asLong();
+        if (deadline < 100 || deadline > 30_000) {
+            problems.add("facts.lookupDeadlineMillis (--lookup-deadline-ms) must be between 100 and 30000, got " + deadline);
+        }
+        long page = f.path("listPageSize").asLong();
+        if (page < 1 || page > 100_000) {
+            problems.add("facts.listPageSize must be between 1 and 100000, got " + page);
+        }
+        List<String> namespaces = List.copyOf(set(f.path("watchNamespaces")));
+        namespaces.stream().filter(n -> !DNS_LABEL.matcher(n).matches()).forEach(n -> problems.add(
+                "facts.watchNamespaces (--watch-namespaces): '" + n + "' is not a namespace name"));
+        return new Config.Cluster(existingPath(f, "facts", "secrets"), existingFile(f, "facts", "kubeconfig"),
+                Duration.ofMillis(Math.max(deadline, 100)), namespaces, (int) Math.max(page, 1),
+                seconds(f, "facts", "listTimeoutSeconds", 1));
+    }
+
+    private Config.Audit audit(JsonNode t) {
+        JsonNode a = t.path("audit");
+        String namespace = a.path("namespace").asString().trim();
+        if (!namespace.isEmpty() && !DNS_LABEL.matcher(namespace).matches()) {
+            problems.add("audit.namespace (-n) '" + namespace + "' is not a namespace name");
+        }
+        return new Config.Audit(output(t, "audit"), Optional.of(namespace).filter(n -> !n.isEmpty()),
+                seconds(a, "audit", "intervalSeconds", 0));
+    }
+
+    private Config.SelfManaged selfManaged(JsonNode m) {
+        String namespace = m.path("namespace").asString().trim();
+        if (!namespace.isEmpty() && !DNS_LABEL.matcher(namespace).matches()) {
+            problems.add("selfManaged.namespace '" + namespace + "' is not a namespace name");
+        }
+        long validity = m.path("validityDays").asLong();
+        long renew = m.path("renewBeforeDays").asLong();
+        if (validity < 2 || validity > MAX_DAYS) {
+            problems.add("selfManaged.validityDays must be between 2 and " + MAX_DAYS + ", got " + validity);
+        }
+        if (renew < 1 || renew >= validity) {
+            problems.add("selfManaged.renewBeforeDays must be at least 1 and less than selfManaged.validityDays ("
+                    + validity + "), got " + renew);
+        }
+        return new Config.SelfManaged(m.path("enabled").asBoolean(), Optional.of(namespace).filter(n -> !n.isEmpty()),
+                dnsName(m, "selfManaged", "secretName"), dnsLabel(m, "selfManaged", "service"),
+                dnsName(m, "selfManaged", "mutatingWebhook"), dnsName(m, "selfManaged", "validatingWebhook"),
+                (int) validity, (int) renew);
+    }
+
+    private Output output(JsonNode t, String section) {
+        String value = t.path(section).path("output").asString();
+        Optional<Output> output = Output.parse(value);
+        if (output.isEmpty()) {
+            problems.add(section + ".output (-o) must be one of text, json, yaml; got '" + value + "'");
+        }
+        return output.orElse(Output.TEXT);
     }
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -199,7 +259,7 @@ public final class ConfigLoader {
             problems.add("certs.days (--days) must be between 1 and " + MAX_DAYS + ", got " + days);
         }
         return new Config.Certs(c.path("service").asString(), c.path("namespace").asString(),
-                Path.of(c.path("out").asString()), (int) days);
+                Path.of(c.path("out").asString()), (int) days, c.path("force").asBoolean());
     }
 
     private PolicyConfig policy(JsonNode t) {
@@ -227,7 +287,42 @@ public final class ConfigLoader {
                 required(t, "output", "annotationPrefix"),
                 required(t, "output", "modeEnv"),
                 required(t, "output", "providerEnv"),
-                catalog(existingFile(t, "catalog", "file")));
+                catalog(existingFile(t.path("catalog"), "catalog", "file"), existingFile(t.path("catalog"), "catalog", "extraFile")),
+                trustedCreators(t.path("trust").path("workspacePodCreators")),
+                maxPodItems(t.path("limits").path("maxPodItems").asLong()),
+                required(t, "guardedNamespaces", "label"),
+                required(t, "guardedNamespaces", "value"));
+    }
+
+    /** Entries as {@code policy.TrustedCreators} reads them: a user, {@code group:NAME}, or a service account pattern. */
+    private List<String> trustedCreators(JsonNode list) {
+        List<String> out = List.copyOf(set(list));
+        for (String entry : out) {
+            if (entry.startsWith("group:") && entry.length() == "group:".length()) {
+                problems.add("trust.workspacePodCreators: 'group:' needs a group name");
+            }
+            if (entry.startsWith("system:serviceaccount:") && entry.split(":", -1).length != 4) {
+                problems.add("trust.workspacePodCreators: '" + entry
+                        + "' must read system:serviceaccount:NAMESPACE:NAME (NAME may be *)");
+            }
+        }
+        return out;
+    }
+
+    private int maxPodItems(long value) {
+        if (value < 100 || value > 1_000_000) {
+            problems.add("limits.maxPodItems must be between 100 and 1000000, got " + value);
+        }
+        return (int) Math.max(100, Math.min(value, 1_000_000));
+    }
+
+    /** The built-in catalog or {@code catalog.file}, with the providers of {@code catalog.extraFile} added or replaced. */
+    private ProviderCatalog catalog(Optional<Path> file, Optional<Path> extraFile) {
+        ProviderCatalog base = catalog(file);
+        if (extraFile.isEmpty()) {
+            return base;
+        }
+        return base.with(catalog(extraFile).all());
     }
 
     private ProviderCatalog catalog(Optional<Path> file) {
@@ -270,7 +365,7 @@ public final class ConfigLoader {
                 problems.add(where + ": 'name' is required");
                 continue;
             }
-            name = name.trim().toLowerCase();
+            name = name.trim().toLowerCase(Locale.ROOT);
             where = where + " (" + name + ")";
             if (!seen.add(name)) {
                 problems.add(where + ": duplicate provider name");
@@ -305,16 +400,36 @@ public final class ConfigLoader {
         return new ProviderCatalog(providers);
     }
 
-    private Duration seconds(JsonNode t, String key, long min) {
-        long value = t.path("server").path(key).asLong();
+    private Duration seconds(JsonNode node, String section, String key, long min) {
+        long value = node.path(key).asLong();
         if (value < min) {
-            problems.add("server." + key + " must be at least " + min + ", got " + value);
+            problems.add(section + "." + key + " must be at least " + min + ", got " + value);
         }
         return Duration.ofSeconds(Math.max(value, min));
     }
 
-    private int port(JsonNode t, String section, String key) {
-        long value = t.path(section).path(key).asLong();
+    private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+    /** A DNS subdomain name, as Kubernetes object names are. */
+    private String dnsName(JsonNode node, String section, String key) {
+        String value = node.path(key).asString().trim();
+        if (!DNS_NAME.matcher(value).matches()) {
+            problems.add(section + "." + key + " '" + value + "' is not a Kubernetes object name"
+                    + " (lowercase letters, digits, '-' and '.')");
+        }
+        return value;
+    }
+
+    private String dnsLabel(JsonNode node, String section, String key) {
+        String value = node.path(key).asString().trim();
+        if (!DNS_LABEL.matcher(value).matches()) {
+            problems.add(section + "." + key + " '" + value + "' is not a DNS label");
+        }
+        return value;
+    }
+
+    private int port(JsonNode node, String section, String key) {
+        long value = node.path(key).asLong();
         if (value < 0 || value > 65535) {
             problems.add(section + "." + key + " must be a port number (0-65535), got " + value);
         }
@@ -330,8 +445,9 @@ public final class ConfigLoader {
         return value;
     }
 
-    private Optional<Path> existingPath(JsonNode t, String section, String key) {
-        String value = t.path(section).path(key).asString().trim();
+    /** Section helpers take the section's node; {@code section} only names it in problems. */
+    private Optional<Path> existingPath(JsonNode node, String section, String key) {
+        String value = node.path(key).asString().trim();
         if (value.isEmpty()) {
             return Optional.empty();
         }
@@ -342,8 +458,8 @@ public final class ConfigLoader {
         return Optional.of(path);
     }
 
-    private Optional<Path> existingFile(JsonNode t, String section, String key) {
-        Optional<Path> path = existingPath(t, section, key);
+    private Optional<Path> existingFile(JsonNode node, String section, String key) {
+        Optional<Path> path = existingPath(node, section, key);
         path.filter(Files::isDirectory).ifPresent(p -> problems.add(section + "." + key + ": " + p + " is a directory"));
         return path;
     }
@@ -360,7 +476,7 @@ public final class ConfigLoader {
 
     private static Set<String> lowerSet(JsonNode array) {
         Set<String> out = new LinkedHashSet<>();
-        set(array).forEach(s -> out.add(s.toLowerCase()));
+        set(array).forEach(s -> out.add(s.toLowerCase(Locale.ROOT)));
         return Set.copyOf(out);
     }
 

@@ -1,8 +1,17 @@
 package ai.molecule.billingguard.config;
 
+import java.util.List;
 import java.util.Set;
 
-/** Every name the decision depends on (SPEC "Vocabulary"), plus the provider catalog. */
+/**
+ * Every name the decision depends on, the provider catalog, and the policy's knobs.
+ *
+ * @param trustedCreators        {@code trust.workspacePodCreators}: who may create workspace pods that keep
+ *                               platform items; empty = anyone who may create pods
+ * @param maxPodItems            {@code limits.maxPodItems}: a pod with more entries is denied unread
+ * @param guardedNamespaceLabel  the label of a guarded Namespace (the webhooks' namespaceSelector)
+ * @param guardedNamespaceValue  ... and its value
+ */
 public record PolicyConfig(
         String workspaceIdLabel,
         String runtimeLabel,
@@ -20,7 +29,11 @@ public record PolicyConfig(
         String annotationPrefix,
         String modeEnv,
         String providerEnv,
-        ProviderCatalog catalog) {
+        ProviderCatalog catalog,
+        List<String> trustedCreators,
+        int maxPodItems,
+        String guardedNamespaceLabel,
+        String guardedNamespaceValue) {
 
     public String workspaceSecretName(String workspaceId) {
         return workspaceSecretNameTemplate.replace("{id}", workspaceId);

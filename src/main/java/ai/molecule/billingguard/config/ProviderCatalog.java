@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +18,14 @@ public final class ProviderCatalog {
 
     public List<Provider> forRuntime(String runtime) {
         return providers.stream().filter(p -> p.servesRuntime(runtime)).toList();
+    }
+
+    /** This catalog with {@code extra} added; an extra provider replaces one of the same name in place. */
+    public ProviderCatalog with(List<Provider> extra) {
+        LinkedHashMap<String, Provider> byName = new LinkedHashMap<>();
+        providers.forEach(p -> byName.put(p.name(), p));
+        extra.forEach(p -> byName.put(p.name(), p));
+        return new ProviderCatalog(List.copyOf(byName.values()));
     }
 
     public List<Provider> all() {

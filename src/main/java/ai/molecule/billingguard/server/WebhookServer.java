@@ -34,18 +34,18 @@ public final class WebhookServer implements AutoCloseable {
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.http.maxRequestSize = config.maxBodyBytes();
+            cfg.http.maxRequestSize = config.server().maxBodyBytes();
             cfg.jetty.addConnector((server, http) -> {
                 http.setSendServerVersion(false);
-                connector = TlsConnector.create(server, http, tls, host, config.port());
+                connector = TlsConnector.create(server, http, tls, host, config.server().port());
                 // The read timeout: a connection that sends nothing for this long is closed. Longer than
                 // kube-apiserver's 90s idle keep-alive, so the client, not the server, ends idle connections.
-                connector.setIdleTimeout(config.idleTimeout().toMillis());
+                connector.setIdleTimeout(config.server().idleTimeout().toMillis());
                 return connector;
             });
             for (ReviewHandler.Endpoint endpoint : ReviewHandler.Endpoint.values()) {
                 cfg.routes.post("/" + endpoint.name().toLowerCase(Locale.ROOT),
-                        new AdmissionEndpoint(endpoint, handler, metrics, config.maxBodyBytes(), drain));
+                        new AdmissionEndpoint(endpoint, handler, metrics, config.server().maxBodyBytes(), drain));
             }
             cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
                     HttpErrors.send(ctx, e.getStatus(), e.getStatus() == 413 ? "RequestEntityTooLarge" : "BadRequest",

@@ -20,12 +20,17 @@ public class ConfigLoaderTest {
 
     /** A policy config with the given catalog text, for tests of other classes. */
     public static PolicyConfig withCatalog(String catalogYaml) {
+        Path file = null;
         try {
-            Path file = Files.createTempFile("catalog", ".yaml");
+            file = Files.createTempFile("catalog", ".yaml");
             Files.writeString(file, catalogYaml);
             return ConfigLoader.load(Map.of(Knob.CATALOG, file.toString()), Optional.empty(), Map.of()).policy();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (file != null) {
+                file.toFile().delete(); // read at once: tests leave nothing behind in /tmp
+            }
         }
     }
 
@@ -33,8 +38,8 @@ public class ConfigLoaderTest {
     void defaults_follow_the_spec_vocabulary() {
         Config c = ConfigLoader.defaults();
         PolicyConfig p = c.policy();
-        assertThat(c.port()).isEqualTo(8443);
-        assertThat(c.opsPort()).isEqualTo(8080);
+        assertThat(c.server().port()).isEqualTo(8443);
+        assertThat(c.server().opsPort()).isEqualTo(8080);
         assertThat(p.workspaceIdLabel()).isEqualTo("molecule.ai/workspace-id");
         assertThat(p.runtimeLabel()).isEqualTo("molecule.ai/runtime");
         assertThat(p.defaultRuntime()).isEqualTo("claude-code");
@@ -59,14 +64,14 @@ public class ConfigLoaderTest {
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, "server:\n  port: 9000\n  opsPort: 9001\nreview:\n  output: yaml\n");
         Config fromFile = ConfigLoader.load(Map.of(), Optional.of(file), Map.of());
-        assertThat(fromFile.port()).isEqualTo(9000);
-        assertThat(fromFile.output()).isEqualTo("yaml");
+        assertThat(fromFile.server().port()).isEqualTo(9000);
+        assertThat(fromFile.review().output()).isEqualTo(Output.YAML);
         Config fromEnv = ConfigLoader.load(Map.of(), Optional.empty(),
                 Map.of("BILLING_GUARD_CONFIG", file.toString(), "BILLING_GUARD_PORT", "9100"));
-        assertThat(fromEnv.port()).isEqualTo(9100);
-        assertThat(fromEnv.opsPort()).isEqualTo(9001);
+        assertThat(fromEnv.server().port()).isEqualTo(9100);
+        assertThat(fromEnv.server().opsPort()).isEqualTo(9001);
         Config fromFlag = ConfigLoader.load(Map.of(Knob.PORT, "9200"), Optional.of(file), Map.of("BILLING_GUARD_PORT", "9100"));
-        assertThat(fromFlag.port()).isEqualTo(9200);
+        assertThat(fromFlag.server().port()).isEqualTo(9200);
     }
 
     @Test
@@ -123,5 +128,68 @@ public class ConfigLoaderTest {
         Files.writeString(file, "platformCredentials:\n  secretNames: {a: b}\n");
         assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Optional.of(file), Map.of()))
                 .hasMessageContaining("'platformCredentials.secretNames' must be a list of strings");
+    }
+
+    @Test
+    void an_extra_catalog_adds_providers_and_replaces_same_named_ones() throws IOException {
+        Path extra = dir.resolve("extra.yaml");
+        Files.writeString(extra, """
+                providers:
+                  - {name: mistral, modelPattern: "^mistral-", authEnv: [MISTRAL_API_KEY], runtimes: [hermes]}
+                  - {name: openai, modelPattern: "^(gpt|o)[0-9-]", authEnv: [OPENAI_API_KEY], runtimes: [codex, hermes]}
+                """);
+        ProviderCatalog catalog = ConfigLoader.load(Map.of(Knob.CATALOG_EXTRA, extra.toString()), Optional.empty(),
+                Map.of()).policy().catalog();
+        assertThat(catalog.all()).extracting(Provider::name).startsWith("platform", "anthropic-api", "anthropic-oauth",
+                "openai").endsWith("huggingface", "mistral").hasSize(14);
+        assertThat(catalog.find("openai").orElseThrow().runtimes()).containsExactlyInAnyOrder("codex", "hermes");
+        assertThat(catalog.forRuntime("hermes")).extracting(Provider::name)
+                .containsExactlyInAnyOrder("platform", "kimi-coding", "openai", "mistral");
+    }
+
+    @Test
+    void the_newer_knobs_have_safe_defaults_and_are_checked_together() throws IOException {
+        Config c = ConfigLoader.defaults();
+        assertThat(c.server().host()).isEqualTo("0.0.0.0");
+        assertThat(ConfigLoader.load(Map.of(Knob.DEV, "true"), Optional.empty(), Map.of()).server().host())
+                .isEqualTo("127.0.0.1");
+        assertThat(ConfigLoader.load(Map.of(Knob.DEV, "true", Knob.HOST, "0.0.0.0"), Optional.empty(), Map.of())
+                .server().host()).isEqualTo("0.0.0.0");
+        assertThat(c.cluster().lookupDeadline()).hasMillis(2000);
+        assertThat(c.cluster().watchNamespaces()).isEmpty();
+        assertThat(c.policy().trustedCreators()).isEmpty();
+        assertThat(c.audit().interval()).isZero();
+        assertThat(c.selfManaged().enabled()).isFalse();
+        assertThat(c.modes().publish()).isFalse();
+        assertThat(c.modes().configMapName()).isEqualTo("billing-guard-modes");
+        assertThat(c.policy().guardedNamespaceLabel()).isEqualTo("molecule.ai/billing-guard");
+        assertThat(ConfigLoader.load(Map.of(), Optional.empty(),
+                Map.of("BILLING_GUARD_TRUST_WORKSPACE_POD_CREATORS", "alice, group:ops,system:serviceaccount:molecule:*"))
+                .policy().trustedCreators()).containsExactly("alice", "group:ops", "system:serviceaccount:molecule:*");
+
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, """
+                facts:
+                  lookupDeadlineMillis: 50
+                  watchNamespaces: [team-a, Team_B]
+                selfManaged:
+                  validityDays: 30
+                  renewBeforeDays: 30
+                trust:
+                  workspacePodCreators: ["system:serviceaccount:only-namespace"]
+                limits:
+                  maxPodItems: 5
+                audit:
+                  output: html
+                """);
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(Map.of(), Optional.of(file), Map.of()));
+        assertThat(e.problems()).hasSize(6)
+                .anySatisfy(p -> assertThat(p).contains("facts.lookupDeadlineMillis (--lookup-deadline-ms) must be between"))
+                .anySatisfy(p -> assertThat(p).contains("'Team_B' is not a namespace name"))
+                .anySatisfy(p -> assertThat(p).contains("selfManaged.renewBeforeDays must be at least 1 and less than"))
+                .anySatisfy(p -> assertThat(p).contains("must read system:serviceaccount:NAMESPACE:NAME"))
+                .anySatisfy(p -> assertThat(p).contains("limits.maxPodItems must be between"))
+                .anySatisfy(p -> assertThat(p).contains("audit.output (-o) must be one of"));
     }
 }
