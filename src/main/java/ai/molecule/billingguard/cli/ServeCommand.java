@@ -9,7 +9,7 @@ import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.policy.PodPolicy;
-import ai.molecule.billingguard.server.Metrics;
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.server.OpsServer;
 import ai.molecule.billingguard.server.WebhookServer;
 import ai.molecule.billingguard.tls.CertificateReloader;
@@ -161,7 +161,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             KubernetesClient client = Clusters.client(config.cluster().kubeconfig(), Duration.ofSeconds(5));
             resources.add(client);
-            InformerFacts informers = new InformerFacts(client, config.policy(), metrics.registry());
+            InformerFacts informers = new InformerFacts(client, config.policy(), metrics);
             resources.add(informers);
             informers.start();
             facts = informers;

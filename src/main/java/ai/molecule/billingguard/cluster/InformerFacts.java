@@ -13,8 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import ai.molecule.billingguard.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +45,8 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
     private final SharedIndexInformer<Namespace> namespaces;
     private final Metrics metrics;
 
-    public InformerFacts(KubernetesClient client, PolicyConfig config, MeterRegistry registry) {
-        this(client, config, registry, LiveFacts.DEFAULT_TIMEOUT);
+    public InformerFacts(KubernetesClient client, PolicyConfig config, Metrics metrics) {
+        this(client, config, metrics, LiveFacts.DEFAULT_TIMEOUT);
     }
 
     /**
@@ -55,10 +54,10 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
      *
      * @param liveTimeout bound of the live GET on a cache miss
      */
-    public InformerFacts(KubernetesClient client, PolicyConfig config, MeterRegistry registry, Duration liveTimeout) {
+    public InformerFacts(KubernetesClient client, PolicyConfig config, Metrics metrics, Duration liveTimeout) {
         this.config = config;
         this.live = new LiveFacts(client, config, liveTimeout);
-        this.metrics = new Metrics(registry);
+        this.metrics = metrics;
         Duration listTimeout = Duration.ofMillis(client.getConfiguration().getRequestTimeout());
         this.workspaceSecrets = informer("workspace secrets",
                 client.secrets().inAnyNamespace().withLabel(config.workspaceIdLabel()),
@@ -91,9 +90,9 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
             // missing platform secret would fail open: ask the API server.
             Facts facts = live.facts(namespace, workspaceSecretName);
             if (workspaceSecretName != null) {
-                metrics.live("secret", facts.workspaceSecret());
+                live("secret", facts.workspaceSecret());
             }
-            metrics.live("namespace", facts.namespace());
+            live("namespace", facts.namespace());
             return facts;
         }
         Lookup<WorkspaceSecret> secret = workspaceSecretName == null ? Lookup.absent()
@@ -106,9 +105,9 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
 
     private Lookup<WorkspaceSecret> workspaceSecret(String namespace, String name) {
         Secret cached = workspaceSecrets.getIndexer().getByKey(Cache.namespaceKeyFunc(namespace, name));
-        metrics.cache("secret", cached != null);
+        metrics.cacheLookup("secret", cached != null);
         if (cached == null) {
-            return metrics.live("secret", live.workspaceSecret(namespace, name));
+            return live("secret", live.workspaceSecret(namespace, name));
         }
         try {
             return Lookup.found(SecretFacts.from(cached, config));
@@ -119,9 +118,9 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
 
     private Lookup<NamespaceInfo> namespace(String namespace) {
         Namespace cached = namespaces.getIndexer().getByKey(namespace);
-        metrics.cache("namespace", cached != null);
+        metrics.cacheLookup("namespace", cached != null);
         return cached != null ? Lookup.found(LiveFacts.namespaceInfo(cached))
-                : metrics.live("namespace", live.namespace(namespace));
+                : live("namespace", live.namespace(namespace));
     }
 
     /** Every object the caches hold, for tests that look for leaked values. */
@@ -147,38 +146,8 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
         return informer;
     }
 
-    /** The two lookup counters, registered up front so every series exists from the start. */
-    private static final class Metrics {
-        private final MeterRegistry registry;
-
-        Metrics(MeterRegistry registry) {
-            this.registry = registry;
-            for (String object : List.of("secret", "namespace")) {
-                List.of("hit", "miss").forEach(r -> cacheCounter(object, r));
-                List.of("found", "absent", "error").forEach(o -> liveCounter(object, o));
-            }
-        }
-
-        void cache(String object, boolean hit) {
-            cacheCounter(object, hit ? "hit" : "miss").increment();
-        }
-
-        <T> Lookup<T> live(String object, Lookup<T> lookup) {
-            String outcome = lookup instanceof Lookup.Found ? "found" : lookup instanceof Lookup.Absent ? "absent" : "error";
-            liveCounter(object, outcome).increment();
-            return lookup;
-        }
-
-        private Counter cacheCounter(String object, String result) {
-            return Counter.builder("billing_guard_cache_lookups")
-                    .description("Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)")
-                    .tag("object", object).tag("result", result).register(registry);
-        }
-
-        private Counter liveCounter(String object, String outcome) {
-            return Counter.builder("billing_guard_live_lookups")
-                    .description("Bounded API GETs made when the caches could not answer")
-                    .tag("object", object).tag("outcome", outcome).register(registry);
-        }
+    private <T> Lookup<T> live(String object, Lookup<T> lookup) {
+        metrics.liveLookup(object, lookup instanceof Lookup.Found ? "found" : lookup instanceof Lookup.Absent ? "absent" : "error");
+        return lookup;
     }
 }

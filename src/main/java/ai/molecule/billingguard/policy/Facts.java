@@ -19,4 +19,9 @@ public record Facts(Lookup<WorkspaceSecret> workspaceSecret, Lookup<NamespaceInf
                            Set<String> labelledPlatformSecrets) {
         return new Facts(workspaceSecret, namespace, Lookup.found(Set.copyOf(labelledPlatformSecrets)));
     }
+
+    /** Which of these lookups {@code failed} is: {@code secret}, {@code namespace} or {@code platform-secrets}. */
+    public String kindOf(Lookup.Failed<?> failed) {
+        return failed == workspaceSecret ? "secret" : failed == namespace ? "namespace" : "platform-secrets";
+    }
 }

@@ -15,10 +15,12 @@ import java.util.Optional;
  * @param env              env vars every editable container must carry
  * @param containers       JSON pointers of the editable containers
  * @param warnings         what a user should read: what was stripped, ignored annotations
+ * @param failedLookup     the kind of object whose lookup failed ({@code secret}, {@code namespace},
+ *                         {@code platform-secrets}) when the pod is denied for it
  */
 public record PodDecision(Optional<String> workspaceId, Optional<Resolution> resolution,
                           List<Finding> removals, Optional<String> denial, Map<String, String> annotations, Map<String, String> env,
-                          List<String> containers, List<String> warnings, String stripped) {
+                          List<String> containers, List<String> warnings, String stripped, Optional<String> failedLookup) {
 
     /** A pod without workspace label and without platform secret reference: none of billing-guard's business. */
     public boolean untouched() {

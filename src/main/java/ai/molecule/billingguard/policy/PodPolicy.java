@@ -106,8 +106,9 @@ public final class PodPolicy {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(config.modeEnv(), resolution.mode().wire());
         env.put(config.providerEnv(), resolution.providerLabel());
+        Optional<String> failedLookup = resolution.failure().or(() -> listFailure).map(facts::kindOf);
         return new PodDecision(Optional.of(workspaceId), Optional.of(resolution), removals, denial,
-                annotations, env, editableContainers(pod, base, scope), warnings, stripped);
+                annotations, env, editableContainers(pod, base, scope), warnings, stripped, failedLookup);
     }
 
     /** The bypass guard: a pod without the workspace label may not reference a platform credential secret. */
@@ -117,7 +118,7 @@ public final class PodPolicy {
         Optional<String> denial = refs.isEmpty() ? Optional.empty()
                 : Optional.of(Messages.bypass(config, refs, listFailure));
         return new PodDecision(Optional.empty(), Optional.empty(), List.of(), denial, Map.of(), Map.of(),
-                List.of(), List.of(), "");
+                List.of(), List.of(), "", denial.isPresent() ? listFailure.map(f -> "platform-secrets") : Optional.empty());
     }
 
     /** Every platform item in the part of the pod the review may change, containers first, then volumes. */

@@ -4,6 +4,7 @@ import ai.molecule.billingguard.admission.BadReviewException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.admission.ReviewOutcome;
 import ai.molecule.billingguard.json.Json;
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.policy.PodDecision;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -82,11 +83,20 @@ final class AdmissionEndpoint implements Handler {
             ctx.status(200).contentType("application/json")
                     .result(outcome.response().toReview().toString().getBytes(StandardCharsets.UTF_8));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            metrics.answered(endpoint, outcome, took);
+            count(outcome, took);
             log(outcome, took);
         } finally {
             drain.leave();
         }
+    }
+
+    private void count(ReviewOutcome outcome, Duration took) {
+        String mode = outcome.decision().flatMap(PodDecision::resolution).map(r -> r.mode().wire()).orElse("none");
+        String result = !outcome.response().allowed() ? "denied"
+                : outcome.response().patch() != null ? "patched" : "allowed";
+        metrics.answered(endpoint.name().toLowerCase(Locale.ROOT), outcome.request().operation(), mode, result,
+                outcome.request().dryRun(), took);
+        outcome.decision().flatMap(PodDecision::failedLookup).ifPresent(metrics::lookupError);
     }
 
     private void reject(Context ctx, String path, int code, String reason, String message) {

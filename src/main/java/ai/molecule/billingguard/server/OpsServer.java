@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.metrics.Metrics;
 import io.javalin.Javalin;
 
 import java.util.List;

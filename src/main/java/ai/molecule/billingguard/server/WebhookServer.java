@@ -2,6 +2,7 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.config.Config;
+import ai.molecule.billingguard.metrics.Metrics;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import org.eclipse.jetty.server.ServerConnector;

@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.cluster;
 
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
@@ -12,8 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,7 @@ class InformerFactsIT {
 
     KubernetesMockServer server;
     KubernetesClient client;
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final Metrics metrics = new Metrics();
     InformerFacts facts;
 
     @AfterEach
@@ -48,7 +47,7 @@ class InformerFactsIT {
     }
 
     InformerFacts started() {
-        facts = new InformerFacts(client, CONFIG, registry);
+        facts = new InformerFacts(client, CONFIG, metrics);
         facts.start();
         await().atMost(Duration.ofSeconds(10)).until(facts::synced);
         return facts;
@@ -67,7 +66,7 @@ class InformerFactsIT {
     }
 
     double count(String name, String object, String tag, String value) {
-        return registry.get(name).tag("object", object).tag(tag, value).counter().count();
+        return metrics.registry().get(name).tag("object", object).tag(tag, value).counter().count();
     }
 
     boolean cached(String namespace, String name) {
@@ -131,7 +130,7 @@ class InformerFactsIT {
     void before_the_caches_sync_the_api_server_answers() {
         createNamespace("team-a");
         client.secrets().resource(workspaceSecret("openai").build()).create();
-        facts = new InformerFacts(client, CONFIG, registry); // not started
+        facts = new InformerFacts(client, CONFIG, metrics); // not started
 
         Facts answer = facts.facts("team-a", "ws-1-secrets");
 
@@ -210,10 +209,10 @@ class InformerFactsIT {
         for (String leak : List.of(SEED, b64(SEED))) {
             assertThat(cache).doesNotContain(leak);
             assertThat(answer.toString()).doesNotContain(leak);
-            assertThat(registry.scrape()).doesNotContain(leak);
+            assertThat(metrics.scrape()).doesNotContain(leak);
         }
         assertThat(cache).contains("ws-1-secrets", "shared-llm", CachedObjects.PLACEHOLDER);
-        assertThat(registry.scrape())
+        assertThat(metrics.scrape())
                 .contains("billing_guard_cache_lookups_total{object=\"secret\",result=\"hit\"} 1.0")
                 .contains("billing_guard_cache_lookups_total{object=\"namespace\",result=\"hit\"} 1.0")
                 .contains("billing_guard_live_lookups_total{object=\"secret\",outcome=\"error\"} 0.0");

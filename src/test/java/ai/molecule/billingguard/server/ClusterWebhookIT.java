@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.json.Json;
@@ -50,7 +51,7 @@ class ClusterWebhookIT {
         client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
                 .withName("molecule-platform-llm").addToLabels("molecule.ai/secret-scope", "global").endMetadata()
                 .addToStringData("CLAUDE_CODE_OAUTH_TOKEN", SEED).build()).create();
-        facts = new InformerFacts(client, ConfigLoader.defaults().policy(), new Metrics().registry());
+        facts = new InformerFacts(client, ConfigLoader.defaults().policy(), new Metrics());
         facts.start();
         await().atMost(Duration.ofSeconds(10)).until(facts::synced);
         webhook = new WebhookFixture(dir, facts, Map.of());

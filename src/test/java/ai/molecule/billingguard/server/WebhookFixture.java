@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.server;
 
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.tls.Trust;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.policy.FactsSource;

@@ -1,0 +1,124 @@
+package ai.molecule.billingguard.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The one home of billing-guard's Prometheus meters: every name, description and label is here.
+ * Callers pass label values; labels carry only bounded, non-secret values (endpoint, operation,
+ * mode, outcome, dry_run, status code, object kind), never a name a tenant chose.
+ */
+public final class Metrics {
+    /** Object kinds a cluster lookup is about. */
+    public static final List<String> OBJECTS = List.of("secret", "namespace", "platform-secrets");
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public Metrics() {
+        // Registered up front so every series exists from the start.
+        for (String object : List.of("secret", "namespace")) {
+            List.of("hit", "miss").forEach(r -> cacheCounter(object, r));
+        }
+        for (String object : OBJECTS) {
+            List.of("found", "absent", "error").forEach(o -> liveCounter(object, o));
+            lookupErrorCounter(object);
+        }
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Counts and times one answered AdmissionReview.
+     *
+     * @param mode    the billing mode, or {@code none}
+     * @param outcome {@code allowed}, {@code patched} or {@code denied}
+     */
+    public void answered(String endpoint, String operation, String mode, String outcome, boolean dryRun, Duration took) {
+        Counter.builder("billing_guard_admission_requests")
+                .description("AdmissionReviews answered")
+                .tag("endpoint", endpoint)
+                .tag("operation", bounded(operation))
+                .tag("mode", mode)
+                .tag("outcome", outcome)
+                .tag("dry_run", String.valueOf(dryRun))
+                .register(registry).increment();
+        Timer.builder("billing_guard_admission_duration")
+                .description("Time to answer an AdmissionReview, from body read to answer encoded")
+                .tag("endpoint", endpoint)
+                .publishPercentileHistogram()
+                .register(registry).record(took);
+    }
+
+    /** A decision that failed closed because a lookup of this kind of object ({@link #OBJECTS}) failed. */
+    public void lookupError(String object) {
+        lookupErrorCounter(object).increment();
+    }
+
+    /** Counts a request that could not be answered as an AdmissionReview. */
+    public void rejected(String endpoint, int status) {
+        Counter.builder("billing_guard_bad_requests")
+                .description("Requests answered with an HTTP error instead of an AdmissionReview")
+                .tag("endpoint", endpoint)
+                .tag("code", String.valueOf(status))
+                .register(registry).increment();
+    }
+
+    /** A workspace secret or Namespace lookup answered by the informer cache (hit) or not (miss). */
+    public void cacheLookup(String object, boolean hit) {
+        cacheCounter(object, hit ? "hit" : "miss").increment();
+    }
+
+    /** A bounded API call made because the caches could not answer: {@code found}, {@code absent} or {@code error}. */
+    public void liveLookup(String object, String outcome) {
+        liveCounter(object, outcome).increment();
+    }
+
+    /** Exposes the serving certificate's expiry, in seconds since the epoch. */
+    public void certificateNotAfter(Supplier<Instant> notAfter) {
+        Gauge.builder("billing_guard_serving_certificate_not_after_seconds",
+                        () -> notAfter.get() == null ? Double.NaN : notAfter.get().getEpochSecond())
+                .description("notAfter of the TLS certificate currently served")
+                .register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private Counter cacheCounter(String object, String result) {
+        return Counter.builder("billing_guard_cache_lookups")
+                .description("Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)")
+                .tag("object", object).tag("result", result).register(registry);
+    }
+
+    private Counter liveCounter(String object, String outcome) {
+        return Counter.builder("billing_guard_live_lookups")
+                .description("Bounded API calls made when the caches could not answer")
+                .tag("object", object).tag("outcome", outcome).register(registry);
+    }
+
+    private Counter lookupErrorCounter(String object) {
+        return Counter.builder("billing_guard_lookup_errors")
+                .description("Decisions that failed closed because a cluster lookup failed")
+                .tag("object", object).register(registry);
+    }
+
+    /** Operations are a closed set in admission/v1; anything else is folded so labels stay bounded. */
+    private static String bounded(String operation) {
+        return switch (operation) {
+            case "CREATE", "UPDATE", "DELETE", "CONNECT" -> operation;
+            default -> "OTHER";
+        };
+    }
+}
