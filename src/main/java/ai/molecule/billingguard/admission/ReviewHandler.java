@@ -98,7 +98,7 @@ public final class ReviewHandler {
         String secretName = policy.workspaceSecretName(pod);
         boolean patching = isPod && endpoint == Endpoint.MUTATE;
         PodDecision decision = policy.decide(pod, template, request.namespace(),
-                facts.facts(request.namespace(), secretName), scope,
+                facts.facts(request.namespace(), secretName, policy.referencedSecrets(pod)), scope,
                 patching || !isPod ? PodPolicy.Phase.MUTATE : PodPolicy.Phase.VALIDATE);
         if (decision.untouched()) {
             return new ReviewOutcome(request, AdmissionResponse.allowed(request.uid()), Optional.of(decision),

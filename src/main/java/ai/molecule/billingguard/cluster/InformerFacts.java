@@ -5,6 +5,7 @@ import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -18,10 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -84,11 +87,11 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
     }
 
     @Override
-    public Facts facts(String namespace, String workspaceSecretName) {
+    public Facts facts(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
         if (!synced()) {
             // A cache that has not listed yet cannot tell "absent" from "not seen yet", and a
             // missing platform secret would fail open: ask the API server.
-            Facts facts = live.facts(namespace, workspaceSecretName);
+            Facts facts = live.facts(namespace, workspaceSecretName, referencedSecrets);
             if (workspaceSecretName != null) {
                 live("secret", facts.workspaceSecret());
             }
@@ -97,10 +100,16 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
         }
         Lookup<WorkspaceSecret> secret = workspaceSecretName == null ? Lookup.absent()
                 : workspaceSecret(namespace, workspaceSecretName);
-        Set<String> platform = platformSecrets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace).stream()
-                .map(s -> s.getMetadata().getName())
-                .collect(Collectors.toSet());
-        return Facts.of(secret, namespace(namespace), platform);
+        Map<String, SecretLabels> referenced = new HashMap<>();
+        for (String name : referencedSecrets) {
+            String key = Cache.namespaceKeyFunc(namespace, name);
+            Secret labelled = Optional.ofNullable(platformSecrets.getIndexer().getByKey(key))
+                    .orElseGet(() -> workspaceSecrets.getIndexer().getByKey(key));
+            if (labelled != null) {
+                referenced.put(name, SecretFacts.labels(labelled.getMetadata().getLabels(), config));
+            }
+        }
+        return Facts.of(secret, namespace(namespace), referenced);
     }
 
     private Lookup<WorkspaceSecret> workspaceSecret(String namespace, String name) {

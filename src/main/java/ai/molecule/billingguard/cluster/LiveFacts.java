@@ -5,6 +5,7 @@ import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -13,8 +14,9 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Facts read straight from the API server, one bounded request per object: for
@@ -51,11 +53,11 @@ public final class LiveFacts implements FactsSource {
     }
 
     @Override
-    public Facts facts(String namespace, String workspaceSecretName) {
-        // A failed list of labelled platform secrets travels in Facts: the policy fails closed on it.
+    public Facts facts(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
+        // A failed list of labelled secrets travels in Facts: the policy fails closed on it.
         Lookup<WorkspaceSecret> secret = workspaceSecretName == null ? Lookup.absent()
                 : workspaceSecret(namespace, workspaceSecretName);
-        return new Facts(secret, namespace(namespace), labelledPlatformSecrets(namespace));
+        return new Facts(secret, namespace(namespace), referencedSecrets(namespace, referencedSecrets));
     }
 
     /** GET the workspace secret. */
@@ -82,20 +84,28 @@ public final class LiveFacts implements FactsSource {
     }
 
     /**
-     * LIST the names of the secrets in {@code namespace} labelled as platform scope. The list
-     * carries their values too (a metadata-only list is not offered by the client); they are
-     * dropped here, within the request.
+     * The labels of the referenced Secrets, from two LISTs in {@code namespace}: the secrets labelled as
+     * platform scope, and those with a workspace-id label. The lists carry values too (a metadata-only
+     * list is not offered by the client); they are dropped here, within the request. No list is made
+     * for a pod that references no Secret.
      */
-    public Lookup<Set<String>> labelledPlatformSecrets(String namespace) {
+    public Lookup<Map<String, SecretLabels>> referencedSecrets(String namespace, Set<String> referenced) {
+        if (referenced.isEmpty()) {
+            return Lookup.found(Map.of());
+        }
+        Map<String, SecretLabels> labels = new HashMap<>();
         try {
-            return Lookup.found(client.secrets().inNamespace(namespace)
-                    .withLabel(config.secretScopeLabel(), config.secretScopeValue())
-                    .list().getItems().stream()
-                    .map(s -> s.getMetadata().getName())
-                    .collect(Collectors.toUnmodifiableSet()));
+            for (Secret s : client.secrets().inNamespace(namespace)
+                    .withLabel(config.secretScopeLabel(), config.secretScopeValue()).list().getItems()) {
+                keep(s, referenced, labels);
+            }
+            for (Secret s : client.secrets().inNamespace(namespace).withLabel(config.workspaceIdLabel()).list().getItems()) {
+                keep(s, referenced, labels);
+            }
+            return Lookup.found(labels);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
-                return Lookup.found(Set.of()); // no such namespace: no secrets in it
+                return Lookup.found(Map.of()); // no such namespace: no secrets in it
             }
             return failedList(namespace, e);
         } catch (RuntimeException e) {
@@ -103,12 +113,19 @@ public final class LiveFacts implements FactsSource {
         }
     }
 
+    private void keep(Secret secret, Set<String> referenced, Map<String, SecretLabels> labels) {
+        String name = secret.getMetadata().getName();
+        if (referenced.contains(name)) {
+            labels.put(name, SecretFacts.labels(secret.getMetadata().getLabels(), config));
+        }
+    }
+
     static NamespaceInfo namespaceInfo(Namespace ns) {
         return new NamespaceInfo(ns.getMetadata().getName(), SecretFacts.annotations(ns.getMetadata().getAnnotations()));
     }
 
-    private Lookup<Set<String>> failedList(String namespace, RuntimeException e) {
+    private <T> Lookup<T> failedList(String namespace, RuntimeException e) {
         return Lookup.failed("Secrets labelled " + config.secretScopeLabel() + "=" + config.secretScopeValue()
-                + " in namespace " + namespace, ApiErrors.cause(e, timeout));
+                + " or " + config.workspaceIdLabel() + " in namespace " + namespace, ApiErrors.cause(e, timeout));
     }
 }

@@ -7,6 +7,7 @@ import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import tools.jackson.databind.JsonNode;
 
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +30,14 @@ import java.util.stream.Stream;
 public final class LocalFacts implements FactsSource {
     private final Map<String, WorkspaceSecret> secrets;
     private final Map<String, NamespaceInfo> namespaces;
-    private final Map<String, Set<String>> labelledPlatformSecrets;
+    /** Labels that matter of every Secret with one of them, by "namespace/name". */
+    private final Map<String, SecretLabels> labels;
 
     private LocalFacts(Map<String, WorkspaceSecret> secrets, Map<String, NamespaceInfo> namespaces,
-                       Map<String, Set<String>> labelledPlatformSecrets) {
+                       Map<String, SecretLabels> labels) {
         this.secrets = Map.copyOf(secrets);
         this.namespaces = Map.copyOf(namespaces);
-        this.labelledPlatformSecrets = Map.copyOf(labelledPlatformSecrets);
+        this.labels = Map.copyOf(labels);
     }
 
     /** Where Secrets written without a namespace are kept: they match any namespace. */
@@ -50,7 +51,7 @@ public final class LocalFacts implements FactsSource {
     public static LocalFacts load(Path path, PolicyConfig config) {
         Map<String, WorkspaceSecret> secrets = new HashMap<>();
         Map<String, NamespaceInfo> namespaces = new HashMap<>();
-        Map<String, Set<String>> platform = new HashMap<>();
+        Map<String, SecretLabels> labels = new HashMap<>();
         for (Path file : yamlFiles(path)) {
             List<JsonNode> docs;
             try {
@@ -63,11 +64,13 @@ public final class LocalFacts implements FactsSource {
             for (JsonNode doc : withListItems(docs)) {
                 String kind = Json.text(doc, "kind");
                 if ("Secret".equals(kind)) {
-                    WorkspaceSecret secret = secret(file, doc, config);
-                    secrets.put(secret.namespace() + "/" + secret.name(), secret);
-                    Map<String, String> labels = strings(doc.path("metadata").path("labels"));
-                    if (config.secretScopeValue().equals(labels.get(config.secretScopeLabel()))) {
-                        platform.computeIfAbsent(secret.namespace(), n -> new HashSet<>()).add(secret.name());
+                    Map<String, String> secretLabels = strings(doc.path("metadata").path("labels"));
+                    WorkspaceSecret secret = secret(file, doc, secretLabels, config);
+                    String key = secret.namespace() + "/" + secret.name();
+                    secrets.put(key, secret);
+                    SecretLabels known = SecretFacts.labels(secretLabels, config);
+                    if (known.platformScope() || known.workspaceId().isPresent()) {
+                        labels.put(key, known);
                     }
                 } else if ("Namespace".equals(kind)) {
                     String name = Json.text(doc.path("metadata"), "name");
@@ -78,7 +81,7 @@ public final class LocalFacts implements FactsSource {
                 }
             }
         }
-        return new LocalFacts(secrets, namespaces, platform);
+        return new LocalFacts(secrets, namespaces, labels);
     }
 
     /** {@code kubectl get secrets,namespaces -o yaml} writes a List: its items count as documents. */
@@ -101,24 +104,30 @@ public final class LocalFacts implements FactsSource {
      * pod; a Secret naming the namespace wins over it.
      */
     @Override
-    public Facts facts(String namespace, String workspaceSecretName) {
+    public Facts facts(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
         WorkspaceSecret secret = null;
         if (workspaceSecretName != null) {
             secret = secrets.get(namespace + "/" + workspaceSecretName);
             WorkspaceSecret anywhere = secrets.get(ANY_NAMESPACE + "/" + workspaceSecretName);
             if (secret == null && anywhere != null) {
-                secret = new WorkspaceSecret(namespace, anywhere.name(), anywhere.annotations(), anywhere.provider(),
-                        anywhere.model(), anywhere.keys(), anywhere.nonEmptyKeys());
+                secret = new WorkspaceSecret(namespace, anywhere.name(), anywhere.annotations(),
+                        anywhere.labelledWorkspaceId(), anywhere.provider(), anywhere.model(), anywhere.keys(),
+                        anywhere.nonEmptyKeys());
+            }
+        }
+        Map<String, SecretLabels> referenced = new HashMap<>();
+        for (String name : referencedSecrets) {
+            SecretLabels found = labels.getOrDefault(namespace + "/" + name, labels.get(ANY_NAMESPACE + "/" + name));
+            if (found != null) {
+                referenced.put(name, found);
             }
         }
         NamespaceInfo ns = namespaces.get(namespace);
-        Set<String> platform = new HashSet<>(labelledPlatformSecrets.getOrDefault(namespace, Set.of()));
-        platform.addAll(labelledPlatformSecrets.getOrDefault(ANY_NAMESPACE, Set.of()));
         return Facts.of(secret == null ? Lookup.absent() : Lookup.found(secret),
-                ns == null ? Lookup.absent() : Lookup.found(ns), platform);
+                ns == null ? Lookup.absent() : Lookup.found(ns), referenced);
     }
 
-    private static WorkspaceSecret secret(Path file, JsonNode doc, PolicyConfig config) {
+    private static WorkspaceSecret secret(Path file, JsonNode doc, Map<String, String> labels, PolicyConfig config) {
         JsonNode metadata = doc.path("metadata");
         String name = Json.text(metadata, "name");
         if (name == null || name.isBlank()) {
@@ -143,7 +152,8 @@ public final class LocalFacts implements FactsSource {
             stringData.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asString());
         }
         try {
-            return SecretFacts.summarize(namespace, name, strings(metadata.path("annotations")), data, stringData, config);
+            return SecretFacts.summarize(namespace, name, strings(metadata.path("annotations")),
+                    SecretFacts.labelValue(labels, config.workspaceIdLabel()), data, stringData, config);
         } catch (SecretFacts.UndecodableValueException e) {
             throw new InputException(where + ": " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package ai.molecule.billingguard.cluster;
 
 import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
@@ -50,12 +52,13 @@ public final class SecretFacts {
     public static WorkspaceSecret from(Secret secret, PolicyConfig config) {
         ObjectMeta metadata = Objects.requireNonNullElseGet(secret.getMetadata(), ObjectMeta::new);
         return summarize(metadata.getNamespace(), metadata.getName(), metadata.getAnnotations(),
-                secret.getData(), secret.getStringData(), config);
+                labelValue(metadata.getLabels(), config.workspaceIdLabel()), secret.getData(), secret.getStringData(), config);
     }
 
     /** @throws UndecodableValueException when a {@code data} value is not base64 */
     static WorkspaceSecret summarize(String namespace, String name, Map<String, String> annotations,
-                                     Map<String, String> data, Map<String, String> stringData, PolicyConfig config) {
+                                     Optional<String> labelledWorkspaceId, Map<String, String> data,
+                                     Map<String, String> stringData, PolicyConfig config) {
         Set<String> keys = new HashSet<>();
         Set<String> nonBlank = new HashSet<>();
         String[] provider = {null};
@@ -71,7 +74,8 @@ public final class SecretFacts {
                 nonBlank.add(key);
             }
         });
-        return new WorkspaceSecret(namespace, name, annotations(annotations), provider[0], model[0], keys, nonBlank);
+        return new WorkspaceSecret(namespace, name, annotations(annotations), labelledWorkspaceId, provider[0], model[0],
+                keys, nonBlank);
     }
 
     /**
@@ -110,6 +114,17 @@ public final class SecretFacts {
             }
         }
         return true;
+    }
+
+    /** A label's value, empty when the label is absent or blank. */
+    static Optional<String> labelValue(Map<String, String> labels, String label) {
+        return Optional.ofNullable(labels).map(l -> l.get(label)).filter(v -> !v.isBlank());
+    }
+
+    /** What the policy needs of a referenced Secret's labels. */
+    static SecretLabels labels(Map<String, String> labels, PolicyConfig config) {
+        return new SecretLabels(labelValue(labels, config.secretScopeLabel()).filter(config.secretScopeValue()::equals)
+                .isPresent(), labelValue(labels, config.workspaceIdLabel()));
     }
 
     /** The annotations worth keeping: all but {@link #LAST_APPLIED}. */

@@ -1,23 +1,23 @@
 package ai.molecule.billingguard.policy;
 
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The cluster facts one decision sees, gathered before the pure policy runs.
  *
- * @param workspaceSecret         the workspace secret of the pod (absent for unlabelled pods)
- * @param namespace               the pod's Namespace
- * @param labelledPlatformSecrets names of secrets in the namespace labelled as platform scope
- *                                ({@code molecule.ai/secret-scope=global}); names from the config are added by
- *                                the policy. A failed list fails closed like any other lookup.
+ * @param workspaceSecret    the workspace secret of the pod (absent for unlabelled pods)
+ * @param namespace          the pod's Namespace
+ * @param referencedSecrets  the labels that matter ({@link SecretLabels}) of the Secrets the pod references,
+ *                           by name; a name missing from the map is a Secret with neither label (or none at all).
+ *                           A failed lookup fails closed like any other.
  */
 public record Facts(Lookup<WorkspaceSecret> workspaceSecret, Lookup<NamespaceInfo> namespace,
-                    Lookup<Set<String>> labelledPlatformSecrets) {
+                    Lookup<Map<String, SecretLabels>> referencedSecrets) {
 
-    /** Facts whose platform-secret list is known. */
+    /** Facts whose referenced-secret labels are known. */
     public static Facts of(Lookup<WorkspaceSecret> workspaceSecret, Lookup<NamespaceInfo> namespace,
-                           Set<String> labelledPlatformSecrets) {
-        return new Facts(workspaceSecret, namespace, Lookup.found(Set.copyOf(labelledPlatformSecrets)));
+                           Map<String, SecretLabels> referencedSecrets) {
+        return new Facts(workspaceSecret, namespace, Lookup.found(Map.copyOf(referencedSecrets)));
     }
 
     /** Which of these lookups {@code failed} is: {@code secret}, {@code namespace} or {@code platform-secrets}. */

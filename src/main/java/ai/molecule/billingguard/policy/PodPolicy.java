@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +49,29 @@ public final class PodPolicy {
                 .filter(id -> !id.isBlank());
     }
 
+    /** Names of every Secret the pod references: env {@code secretKeyRef}, {@code envFrom}, secret and projected volumes. */
+    public Set<String> referencedSecrets(JsonNode pod) {
+        Set<String> names = new HashSet<>();
+        JsonNode spec = pod.path("spec");
+        for (String list : CONTAINER_LISTS) {
+            for (JsonNode container : spec.path(list)) {
+                container.path("env").forEach(e -> add(names, Json.text(e.path("valueFrom").path("secretKeyRef"), "name")));
+                container.path("envFrom").forEach(e -> add(names, Json.text(e.path("secretRef"), "name")));
+            }
+        }
+        for (JsonNode volume : spec.path("volumes")) {
+            add(names, Json.text(volume.path("secret"), "secretName"));
+            volume.path("projected").path("sources").forEach(s -> add(names, Json.text(s.path("secret"), "name")));
+        }
+        return names;
+    }
+
+    private static void add(Set<String> names, String name) {
+        if (name != null) {
+            names.add(name);
+        }
+    }
+
     /** The workspace secret to look up for this pod, or null for a pod without a workspace. */
     public String workspaceSecretName(JsonNode pod) {
         return workspaceId(pod).map(config::workspaceSecretName).orElse(null);
@@ -56,16 +80,16 @@ public final class PodPolicy {
     public PodDecision decide(JsonNode pod, String base, String namespace, Facts facts, Scope scope, Phase phase) {
         JsonNode labels = pod.path("metadata").path("labels");
         String workspaceId = workspaceId(pod).orElse(null);
-        Set<String> platformSecrets = new HashSet<>(config.platformSecretNames());
-        if (facts.labelledPlatformSecrets() instanceof Lookup.Found<Set<String>> labelled) {
-            platformSecrets.addAll(labelled.value());
-        }
-        Optional<Lookup.Failed<?>> listFailure = facts.labelledPlatformSecrets() instanceof Lookup.Failed<Set<String>> f
-                ? Optional.of(f) : Optional.empty();
+        Map<String, SecretLabels> referenced = facts.referencedSecrets() instanceof Lookup.Found<Map<String, SecretLabels>> f
+                ? f.value() : Map.of();
+        Predicate<String> platformSecrets = name -> config.platformSecretNames().contains(name)
+                || (referenced.containsKey(name) && referenced.get(name).platformScope());
+        Optional<Lookup.Failed<?>> listFailure = facts.referencedSecrets() instanceof Lookup.Failed<Map<String, SecretLabels>> failed
+                ? Optional.of(failed) : Optional.empty();
         if (workspaceId == null) {
             // Without the list any secret might be a platform one: fail closed on every secret reference.
             Classifier classifier = new Classifier(config,
-                    listFailure.isPresent() ? name -> true : platformSecrets::contains, null);
+                    listFailure.isPresent() ? name -> true : platformSecrets, null);
             return unlabelled(pod, base, classifier, scope, listFailure);
         }
         String secretName = config.workspaceSecretName(workspaceId);
@@ -74,7 +98,7 @@ public final class PodPolicy {
         String runtime = Optional.ofNullable(Json.text(labels, config.runtimeLabel()))
                 .filter(s -> !s.isBlank()).map(s -> s.trim().toLowerCase(Locale.ROOT)).orElse(config.defaultRuntime());
         Resolution resolution = resolver.resolve(runtime, facts);
-        Classifier classifier = new Classifier(config, platformSecrets::contains, secretName);
+        Classifier classifier = new Classifier(config, platformSecrets, secretName);
         List<Finding> items = scan(pod, base, classifier, scope);
         List<Finding> removals = phase == Phase.MUTATE && resolution.mode().strips() ? items : List.of();
         Optional<WorkspaceSecret> secret = facts.workspaceSecret() instanceof Lookup.Found<WorkspaceSecret> f

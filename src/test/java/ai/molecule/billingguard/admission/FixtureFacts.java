@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The facts of one fixture case: its {@code facts.yaml} (Secrets and Namespaces), plus optional
@@ -42,16 +43,17 @@ final class FixtureFacts implements FactsSource {
     }
 
     @Override
-    public Facts facts(String namespace, String workspaceSecretName) {
-        Facts base = local.facts(namespace, workspaceSecretName);
+    public Facts facts(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
+        Facts base = local.facts(namespace, workspaceSecretName, referencedSecrets);
         return new Facts(
                 secretFailure != null && workspaceSecretName != null
                         ? Lookup.failed("Secret " + namespace + "/" + workspaceSecretName, secretFailure)
                         : base.workspaceSecret(),
                 namespaceFailure != null ? Lookup.failed("Namespace " + namespace, namespaceFailure) : base.namespace(),
-                platformListFailure != null
-                        ? Lookup.failed("Secrets labelled molecule.ai/secret-scope=global in namespace " + namespace,
-                        platformListFailure)
-                        : base.labelledPlatformSecrets());
+                // As LiveFacts: no list is made for a pod that references no Secret.
+                platformListFailure != null && !referencedSecrets.isEmpty()
+                        ? Lookup.failed("Secrets labelled molecule.ai/secret-scope=global or molecule.ai/workspace-id"
+                        + " in namespace " + namespace, platformListFailure)
+                        : base.referencedSecrets());
     }
 }

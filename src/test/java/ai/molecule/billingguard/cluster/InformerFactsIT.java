@@ -4,6 +4,7 @@ import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -86,7 +89,7 @@ class InformerFactsIT {
 
         client.secrets().resource(workspaceSecret("openai").build()).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> cached("team-a", "ws-1-secrets"));
-        Facts added = facts.facts("team-a", "ws-1-secrets");
+        Facts added = facts.facts("team-a", "ws-1-secrets", Set.of());
         assertThat(found(added.workspaceSecret()).provider()).isEqualTo("openai");
         assertThat(found(added.workspaceSecret()).nonEmptyKeys()).containsExactlyInAnyOrder("LLM_PROVIDER", "OPENAI_API_KEY");
         assertThat(((Lookup.Found<NamespaceInfo>) added.namespace()).value().annotations())
@@ -95,7 +98,7 @@ class InformerFactsIT {
         client.secrets().inNamespace("team-a").withName("ws-1-secrets")
                 .edit(s -> new SecretBuilder(s).addToData("LLM_PROVIDER", b64("platform")).build());
         await().atMost(Duration.ofSeconds(10)).until(() ->
-                "platform".equals(found(facts.facts("team-a", "ws-1-secrets").workspaceSecret()).provider()));
+                "platform".equals(found(facts.facts("team-a", "ws-1-secrets", Set.of()).workspaceSecret()).provider()));
 
         // Everything so far came from the caches.
         assertThat(count("billing_guard_live_lookups", "secret", "outcome", "found")).isZero();
@@ -105,7 +108,7 @@ class InformerFactsIT {
 
         client.secrets().inNamespace("team-a").withName("ws-1-secrets").delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> !cached("team-a", "ws-1-secrets"));
-        assertThat(facts.facts("team-a", "ws-1-secrets").workspaceSecret()).isInstanceOf(Lookup.Absent.class);
+        assertThat(facts.facts("team-a", "ws-1-secrets", Set.of()).workspaceSecret()).isInstanceOf(Lookup.Absent.class);
         assertThat(count("billing_guard_live_lookups", "secret", "outcome", "absent")).isEqualTo(1);
     }
 
@@ -118,7 +121,7 @@ class InformerFactsIT {
                 .endMetadata().addToData("LLM_PROVIDER", b64("openai")).build()).create();
         drainRequests();
 
-        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets").workspaceSecret();
+        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets", Set.of()).workspaceSecret();
 
         assertThat(found(lookup).provider()).isEqualTo("openai");
         assertThat(drainRequests().stream().filter(r -> SECRET_PATH.equals(r.getPath())).count()).isEqualTo(1);
@@ -132,7 +135,7 @@ class InformerFactsIT {
         client.secrets().resource(workspaceSecret("openai").build()).create();
         facts = new InformerFacts(client, CONFIG, metrics); // not started
 
-        Facts answer = facts.facts("team-a", "ws-1-secrets");
+        Facts answer = facts.facts("team-a", "ws-1-secrets", Set.of());
 
         assertThat(facts.synced()).isFalse();
         assertThat(found(answer.workspaceSecret()).provider()).isEqualTo("openai");
@@ -154,8 +157,12 @@ class InformerFactsIT {
                 .addToLabels("molecule.ai/secret-scope", "workspace").endMetadata().build()).create();
         started();
 
-        assertThat(facts.facts("team-a", null).labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm", "more-global")));
-        assertThat(facts.facts("team-b", null).labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("elsewhere")));
+        Set<String> refs = Set.of("shared-llm", "more-global", "elsewhere", "not-global", "absent");
+        assertThat(facts.facts("team-a", null, refs).referencedSecrets()).isEqualTo(Lookup.found(Map.of(
+                "shared-llm", new SecretLabels(true, Optional.empty()),
+                "more-global", new SecretLabels(true, Optional.empty()))));
+        assertThat(facts.facts("team-b", null, refs).referencedSecrets()).isEqualTo(Lookup.found(Map.of(
+                "elsewhere", new SecretLabels(true, Optional.empty()))));
     }
 
     @Test
@@ -166,7 +173,7 @@ class InformerFactsIT {
         server.expect().get().withPath(SECRET_PATH).andReturn(500,
                 new StatusBuilder().withCode(500).withMessage("etcd down " + SEED).build()).once();
 
-        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets").workspaceSecret();
+        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets", Set.of()).workspaceSecret();
 
         assertThat(lookup).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "HTTP 500 Internal Server Error"));
         assertThat(count("billing_guard_live_lookups", "secret", "outcome", "error")).isEqualTo(1);
@@ -180,7 +187,7 @@ class InformerFactsIT {
         started();
         await().atMost(Duration.ofSeconds(10)).until(() -> cached("team-a", "ws-1-secrets"));
 
-        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets").workspaceSecret();
+        Lookup<WorkspaceSecret> lookup = facts.facts("team-a", "ws-1-secrets", Set.of()).workspaceSecret();
 
         assertThat(lookup).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "data.BROKEN is not valid base64"));
         assertThat(client.getKubernetesSerialization().asJson(facts.cachedObjects())).doesNotContain(SEED);
@@ -201,10 +208,12 @@ class InformerFactsIT {
         started();
         await().atMost(Duration.ofSeconds(10)).until(() -> cached("team-a", "ws-1-secrets") && cached("team-a", "shared-llm"));
 
-        Facts answer = facts.facts("team-a", "ws-1-secrets");
+        Facts answer = facts.facts("team-a", "ws-1-secrets", Set.of("shared-llm", "ws-1-secrets"));
 
         assertThat(found(answer.workspaceSecret()).nonEmptyKeys()).containsExactlyInAnyOrder("LLM_PROVIDER", "OPENAI_API_KEY", "HF_TOKEN");
-        assertThat(answer.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm")));
+        assertThat(answer.referencedSecrets()).isEqualTo(Lookup.found(Map.of(
+                "shared-llm", new SecretLabels(true, Optional.empty()),
+                "ws-1-secrets", new SecretLabels(false, Optional.of("1")))));
         String cache = client.getKubernetesSerialization().asJson(facts.cachedObjects());
         for (String leak : List.of(SEED, b64(SEED))) {
             assertThat(cache).doesNotContain(leak);

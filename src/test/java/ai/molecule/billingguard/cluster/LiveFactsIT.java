@@ -3,6 +3,7 @@ package ai.molecule.billingguard.cluster;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +35,8 @@ class LiveFactsIT {
     static final String SECRET = "/api/v1/namespaces/team-a/secrets/ws-1-secrets";
     static final String NAMESPACE = "/api/v1/namespaces/team-a";
     static final String PLATFORM_LIST = "/api/v1/namespaces/team-a/secrets?labelSelector=molecule.ai%2Fsecret-scope%3Dglobal";
+    static final String WORKSPACE_LIST = "/api/v1/namespaces/team-a/secrets?labelSelector=molecule.ai%2Fworkspace-id";
+    static final Set<String> REFS = Set.of("ws-1-secrets", "shared-llm", "other-global", "ws-2-secrets", "plain");
 
     KubernetesMockServer server;
     KubernetesClient client;
@@ -54,38 +59,50 @@ class LiveFactsIT {
                 .withNewMetadata().withName("team-a").addToAnnotations("molecule.ai/llm-billing-mode", "byok")
                 .endMetadata().build()).once();
         server.expect().get().withPath(PLATFORM_LIST).andReturn(200, new SecretListBuilder()
-                .addNewItem().withNewMetadata().withNamespace("team-a").withName("shared-llm").endMetadata()
+                .addNewItem().withNewMetadata().withNamespace("team-a").withName("shared-llm")
+                .addToLabels("molecule.ai/secret-scope", "global").endMetadata()
                 .addToData("CLAUDE_CODE_OAUTH_TOKEN", b64(SEED)).endItem()
-                .addNewItem().withNewMetadata().withNamespace("team-a").withName("other-global").endMetadata().endItem()
+                .addNewItem().withNewMetadata().withNamespace("team-a").withName("other-global")
+                .addToLabels("molecule.ai/secret-scope", "global").endMetadata().endItem()
+                .addNewItem().withNewMetadata().withNamespace("team-a").withName("unreferenced").endMetadata().endItem()
+                .build()).once();
+        server.expect().get().withPath(WORKSPACE_LIST).andReturn(200, new SecretListBuilder()
+                .addNewItem().withNewMetadata().withNamespace("team-a").withName("ws-2-secrets")
+                .addToLabels("molecule.ai/workspace-id", "2").endMetadata()
+                .addToData("MOLECULE_LLM_USAGE_TOKEN", b64(SEED)).endItem()
                 .build()).once();
 
-        Facts facts = live().facts("team-a", "ws-1-secrets");
+        Facts facts = live().facts("team-a", "ws-1-secrets", REFS);
 
         WorkspaceSecret secret = ((Lookup.Found<WorkspaceSecret>) facts.workspaceSecret()).value();
         assertThat(secret.provider()).isEqualTo("openai");
         assertThat(secret.nonEmptyKeys()).containsExactlyInAnyOrder("LLM_PROVIDER", "OPENAI_API_KEY");
         assertThat(((Lookup.Found<NamespaceInfo>) facts.namespace()).value().annotations())
                 .containsEntry("molecule.ai/llm-billing-mode", "byok");
-        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of("shared-llm", "other-global")));
+        assertThat(facts.referencedSecrets()).isEqualTo(Lookup.found(Map.of(
+                "shared-llm", new SecretLabels(true, Optional.empty()),
+                "other-global", new SecretLabels(true, Optional.empty()),
+                "ws-2-secrets", new SecretLabels(false, Optional.of("2")))));
         assertThat(facts.toString()).doesNotContain(SEED);
     }
 
     @Test
     void not_found_is_absent() {
         // The scripted server answers 404 to anything not expected.
-        Facts facts = live().facts("team-a", "ws-1-secrets");
+        Facts facts = live().facts("team-a", "ws-1-secrets", REFS);
 
         assertThat(facts.workspaceSecret()).isInstanceOf(Lookup.Absent.class);
         assertThat(facts.namespace()).isInstanceOf(Lookup.Absent.class);
-        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.found(Set.of()));
+        assertThat(facts.referencedSecrets()).isEqualTo(Lookup.found(Map.of()));
     }
 
     @Test
     void no_workspace_secret_name_means_no_secret_request() {
-        Facts facts = live().facts("team-a", null);
+        Facts facts = live().facts("team-a", null, Set.of());
 
         assertThat(facts.workspaceSecret()).isInstanceOf(Lookup.Absent.class);
-        assertThat(paths(requests())).doesNotContain(SECRET);
+        assertThat(facts.referencedSecrets()).isEqualTo(Lookup.found(Map.of()));
+        assertThat(paths(requests())).containsExactly(NAMESPACE); // no secret GET, no list without references
     }
 
     @Test
@@ -133,10 +150,11 @@ class LiveFactsIT {
     void a_failed_platform_secret_list_is_a_failed_lookup() {
         server.expect().get().withPath(PLATFORM_LIST).andReturn(500, status(500, "InternalError")).once();
 
-        Facts facts = live().facts("team-a", "ws-1-secrets");
+        Facts facts = live().facts("team-a", "ws-1-secrets", REFS);
 
-        assertThat(facts.labelledPlatformSecrets()).isEqualTo(Lookup.failed(
-                "Secrets labelled molecule.ai/secret-scope=global in namespace team-a", "HTTP 500 Internal Server Error"));
+        assertThat(facts.referencedSecrets()).isEqualTo(Lookup.failed(
+                "Secrets labelled molecule.ai/secret-scope=global or molecule.ai/workspace-id in namespace team-a",
+                "HTTP 500 Internal Server Error"));
     }
 
     @Test
@@ -144,7 +162,7 @@ class LiveFactsIT {
         server.expect().get().withPath(SECRET).andReturn(500, status(500, "InternalError")).once();
         server.expect().get().withPath(NAMESPACE).andReturn(503, status(503, "ServiceUnavailable")).once();
 
-        Facts facts = live().facts("team-a", "ws-1-secrets");
+        Facts facts = live().facts("team-a", "ws-1-secrets", Set.of());
 
         assertThat(((Lookup.Failed<?>) facts.workspaceSecret()).message()).doesNotContain(SEED).doesNotContain("\n");
         assertThat(((Lookup.Failed<?>) facts.namespace()).cause()).isEqualTo("HTTP 503 Service Unavailable");

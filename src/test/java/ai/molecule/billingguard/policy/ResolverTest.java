@@ -24,7 +24,7 @@ class ResolverTest {
         if (override != null) {
             annotations.put(ANNOTATION, override);
         }
-        return new WorkspaceSecret("ns", "ws-1-secrets", annotations, provider, model, Set.of(keys), Set.of(keys));
+        return new WorkspaceSecret("ns", "ws-1-secrets", annotations, Optional.of("1"), provider, model, Set.of(keys), Set.of(keys));
     }
 
     static Lookup<NamespaceInfo> namespace(String orgDefault) {
@@ -62,7 +62,7 @@ class ResolverTest {
     void the_first_rung_that_answers_wins(String provider, String model, String runtime, String override,
                                           String orgDefault, String mode, String resolvedProvider, String source) {
         Resolution r = resolver.resolve(runtime, Facts.of(Lookup.found(secret(provider, model, override)),
-                namespace(orgDefault), Set.of()));
+                namespace(orgDefault), Map.of()));
         assertThat(r.mode().wire()).isEqualTo(mode);
         assertThat(r.provider()).isEqualTo(Optional.ofNullable(resolvedProvider));
         assertThat(r.source().wire()).isEqualTo(source);
@@ -72,7 +72,7 @@ class ResolverTest {
     @Test
     void a_vendor_selection_overrides_an_org_default_of_platform_managed() {
         Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret("minimax", null, null)),
-                namespace("platform_managed"), Set.of()));
+                namespace("platform_managed"), Map.of()));
         assertThat(r.mode()).isEqualTo(BillingMode.BYOK);
         assertThat(r.providerLabel()).isEqualTo("minimax");
     }
@@ -80,7 +80,7 @@ class ResolverTest {
     @Test
     void a_secret_read_error_gives_platform_managed_and_carries_the_error() {
         Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.failed("Secret ns/ws-1-secrets", "timeout"),
-                namespace("byok"), Set.of()));
+                namespace("byok"), Map.of()));
         assertThat(r.mode()).isEqualTo(BillingMode.PLATFORM_MANAGED);
         assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f.message())
                 .isEqualTo("cannot read Secret ns/ws-1-secrets: timeout"));
@@ -89,15 +89,15 @@ class ResolverTest {
     @Test
     void a_namespace_error_matters_only_when_its_rung_is_reached() {
         Lookup<NamespaceInfo> broken = Lookup.failed("Namespace ns", "forbidden");
-        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.found(secret("openai", null, null)), broken, Set.of()))
+        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.found(secret("openai", null, null)), broken, Map.of()))
                 .failure()).isEmpty();
-        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.absent(), broken, Set.of())).failure()).isPresent();
+        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.absent(), broken, Map.of())).failure()).isPresent();
     }
 
     @Test
     void an_unknown_override_value_is_ignored_with_a_warning() {
         Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret(null, null, "cheap")),
-                namespace(null), Set.of()));
+                namespace(null), Map.of()));
         assertThat(r.source()).isEqualTo(Source.CLOSED_DEFAULT);
         assertThat(r.warnings()).singleElement().asString().contains("\"cheap\"", "Secret ns/ws-1-secrets");
     }
@@ -117,7 +117,7 @@ class ResolverTest {
         assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null))).isEmpty();
         assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK",
                 "ANTHROPIC_API_KEY"))).isEmpty();
-        WorkspaceSecret presentButEmpty = new WorkspaceSecret("ns", "ws-1-secrets", Map.of(), null, "claude-3",
+        WorkspaceSecret presentButEmpty = new WorkspaceSecret("ns", "ws-1-secrets", Map.of(), Optional.of("1"), null, "claude-3",
                 Set.of("AWS_BEARER_TOKEN_BEDROCK"), Set.of());
         assertThat(custom.derive("rt", "claude-3", presentButEmpty)).as("present counts, even empty")
                 .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("bedrock"));

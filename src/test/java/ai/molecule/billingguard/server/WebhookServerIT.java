@@ -149,7 +149,7 @@ class WebhookServerIT {
 
     @Test
     void an_exception_inside_the_handler_is_a_denial_that_carries_the_uid() throws Exception {
-        FactsSource broken = (namespace, name) -> {
+        FactsSource broken = (namespace, name, refs) -> {
             throw new IllegalStateException("cache exploded");
         };
         try (WebhookFixture failing = new WebhookFixture(Files.createDirectory(dir.resolve("b")), broken, Map.of())) {

@@ -71,14 +71,14 @@ class WebhookServerShutdownIT {
         reloader = new CertificateReloader(certs.certificate(), certs.privateKey(), tls, Duration.ofMinutes(1));
         LocalFacts local = LocalFacts.load(Path.of("examples"), config.policy());
         CountDownLatch entered = new CountDownLatch(1);
-        FactsSource slow = (namespace, secret) -> {
+        FactsSource slow = (namespace, secret, refs) -> {
             entered.countDown();
             try {
                 Thread.sleep(SLOW_LOOKUP.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return local.facts(namespace, secret);
+            return local.facts(namespace, secret, refs);
         };
         server = new WebhookServer(config, "127.0.0.1", new ReviewHandler(new PodPolicy(config.policy()), slow), tls,
                 new Metrics()).start();
