@@ -95,6 +95,11 @@ public final class ReviewHandler {
             return untouched(request);
         }
 
+        Optional<String> tooLarge = policy.tooLarge(pod);
+        if (tooLarge.isPresent()) {
+            return new ReviewOutcome(request, AdmissionResponse.denied(request.uid(), tooLarge.get()), Optional.empty(),
+                    request.object());
+        }
         String secretName = policy.workspaceSecretName(pod);
         boolean patching = isPod && endpoint == Endpoint.MUTATE;
         PodDecision decision = policy.decide(pod, template, request.namespace(),

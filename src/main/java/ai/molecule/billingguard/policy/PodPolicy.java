@@ -49,6 +49,31 @@ public final class PodPolicy {
                 .filter(id -> !id.isBlank());
     }
 
+    /**
+     * Why the pod is too large to review, or empty. The work of a review grows with the entries a pod
+     * holds; past {@code limits.maxPodItems} (far above any real workspace pod) the pod is refused
+     * before any of it is read further, so one request never costs more than a bounded amount.
+     */
+    public Optional<String> tooLarge(JsonNode pod) {
+        long items = 0;
+        JsonNode spec = pod.path("spec");
+        for (String list : CONTAINER_LISTS) {
+            for (JsonNode container : spec.path(list)) {
+                items += 1 + container.path("env").size() + container.path("envFrom").size()
+                        + container.path("volumeMounts").size();
+            }
+        }
+        for (JsonNode volume : spec.path("volumes")) {
+            items += 1 + volume.path("projected").path("sources").size();
+        }
+        if (items <= config.maxPodItems()) {
+            return Optional.empty();
+        }
+        return Optional.of("billing-guard refuses to review a pod with " + items + " containers, env, envFrom, volume"
+                + " and mount entries: the limit is " + config.maxPodItems() + " (limits.maxPodItems); no workspace pod"
+                + " needs that many");
+    }
+
     /** Names of every Secret the pod references: env {@code secretKeyRef}, {@code envFrom}, secret and projected volumes. */
     public Set<String> referencedSecrets(JsonNode pod) {
         Set<String> names = new HashSet<>();
