@@ -34,7 +34,7 @@ final class PatchBuilder {
             removals.addAll(laterDuplicates(object.at(container + "/env"), container + "/env",
                     decision.env().keySet(), removals));
         }
-        removals.forEach(patch::remove);
+        patch.removeAll(List.copyOf(removals));
         String metadata = base + "/metadata";
         decision.annotations().forEach((key, value) -> annotate(patch, metadata, key, value));
         for (String container : decision.containers()) {
@@ -105,20 +105,41 @@ final class PatchBuilder {
 
     /** Descending by path, numeric tokens compared as numbers, so later items are removed first. */
     static final Comparator<String> DESCENDING = (a, b) -> {
-        String[] x = a.split("/");
-        String[] y = b.split("/");
-        for (int i = 0; i < Math.min(x.length, y.length); i++) {
-            int c = compareToken(x[i], y[i]);
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ie = token(a, i);
+            int je = token(b, j);
+            int c = compareToken(a, i, ie, b, j, je);
             if (c != 0) {
                 return -c;
             }
+            i = ie + 1;
+            j = je + 1;
         }
-        return -Integer.compare(x.length, y.length);
+        return -Integer.compare(a.length() - i, b.length() - j);
     };
 
-    private static int compareToken(String a, String b) {
-        boolean numeric = !a.isEmpty() && !b.isEmpty() && a.chars().allMatch(Character::isDigit)
-                && b.chars().allMatch(Character::isDigit);
-        return numeric ? Long.compare(Long.parseLong(a), Long.parseLong(b)) : a.compareTo(b);
+    private static int token(String s, int from) {
+        int end = s.indexOf('/', from);
+        return end < 0 ? s.length() : end;
+    }
+
+    /** Tokens compared as numbers when both are digits (shorter is smaller), else as text. */
+    private static int compareToken(String a, int as, int ae, String b, int bs, int be) {
+        boolean numeric = ae > as && be > bs && digits(a, as, ae) && digits(b, bs, be);
+        if (numeric && ae - as != be - bs) {
+            return Integer.compare(ae - as, be - bs);
+        }
+        return CharSequence.compare(a.subSequence(as, ae), b.subSequence(bs, be));
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (s.charAt(k) < '0' || s.charAt(k) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

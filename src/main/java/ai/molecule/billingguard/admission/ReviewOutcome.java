@@ -12,7 +12,24 @@ import java.util.Optional;
  * @param response the answer
  * @param decision the policy's decision, when the object was a pod or pod template it checked
  * @param patched  the object with the patch applied (the object itself when nothing changed; null without object)
+ * @param error    what went wrong inside billing-guard when the answer is a fail-closed denial for it
  */
 public record ReviewOutcome(AdmissionRequest request, AdmissionResponse response, Optional<PodDecision> decision,
-                            JsonNode patched) {
+                            JsonNode patched, Optional<Throwable> error) {
+
+    /** An answer that needed no decision (not billing-guard's business, or refused before one). */
+    static ReviewOutcome answered(AdmissionRequest request, AdmissionResponse response) {
+        return new ReviewOutcome(request, response, Optional.empty(), request.object(), Optional.empty());
+    }
+
+    /** An answer from the policy's decision, with the object as the answer's patch leaves it. */
+    static ReviewOutcome decided(AdmissionRequest request, AdmissionResponse response, PodDecision decision,
+                                 JsonNode patched) {
+        return new ReviewOutcome(request, response, Optional.of(decision), patched, Optional.empty());
+    }
+
+    /** A fail-closed denial because something broke inside billing-guard. */
+    static ReviewOutcome failed(AdmissionRequest request, AdmissionResponse response, Throwable error) {
+        return new ReviewOutcome(request, response, Optional.empty(), request.object(), Optional.of(error));
+    }
 }

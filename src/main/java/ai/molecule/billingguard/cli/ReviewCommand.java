@@ -240,7 +240,7 @@ public final class ReviewCommand implements Callable<Integer> {
         outcome.decision().flatMap(PodDecision::resolution).ifPresent(r -> b.append("  mode:     ")
                 .append(r.mode().wire()).append("  provider: ").append(r.providerLabel())
                 .append("  source: ").append(r.source().wire()).append('\n'));
-        if (outcome.decision().isEmpty() || outcome.decision().get().untouched()) {
+        if (outcome.decision().isEmpty() || outcome.decision().get().untouchedPod()) {
             b.append("  note:     none of billing-guard's business (not a workspace pod, no platform credential)\n");
         }
         // A pod controller is never changed: its pods would lose these when they are created.
@@ -250,8 +250,8 @@ public final class ReviewCommand implements Callable<Integer> {
         if (response.message() != null) {
             b.append("  reason:   ").append(response.message()).append('\n');
         }
-        response.warnings().stream().filter(w -> !w.startsWith("billing-guard stripped")
-                        && !w.startsWith("billing-guard would strip"))
+        // What is stripped is listed above; the other warnings are the resolution's notes.
+        outcome.decision().map(PodDecision::resolutionWarnings).orElse(List.of())
                 .forEach(w -> b.append("  warning:  ").append(w).append('\n'));
         return b.toString();
     }

@@ -283,6 +283,7 @@ public final class ConfigLoader {
                 required(t, "platformCredentials", "scopeLabel"),
                 required(t, "platformCredentials", "scopeValue"),
                 set(pc.path("llmCredentialNames")),
+                set(pc.path("endpointNames")),
                 set(pc.path("proxyNames")),
                 required(t, "output", "annotationPrefix"),
                 required(t, "output", "modeEnv"),

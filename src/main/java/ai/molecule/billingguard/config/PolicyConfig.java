@@ -6,6 +6,7 @@ import java.util.Set;
 /**
  * Every name the decision depends on, the provider catalog, and the policy's knobs.
  *
+ * @param endpointNames          LLM credential names that are endpoints (base URLs): platform items, never a user's key
  * @param trustedCreators        {@code trust.workspacePodCreators}: who may create workspace pods that keep
  *                               platform items; empty = anyone who may create pods
  * @param maxPodItems            {@code limits.maxPodItems}: a pod with more entries is denied unread
@@ -25,6 +26,7 @@ public record PolicyConfig(
         String secretScopeLabel,
         String secretScopeValue,
         Set<String> llmCredentialNames,
+        Set<String> endpointNames,
         Set<String> proxyNames,
         String annotationPrefix,
         String modeEnv,

@@ -25,6 +25,11 @@ public record Provider(String name, Pattern modelPattern, List<String> authEnv, 
         return models.getOrDefault(runtime, Set.of()).contains(model);
     }
 
+    /** An exact model id of any runtime. */
+    public boolean hasExactModel(String model) {
+        return models.values().stream().anyMatch(ids -> ids.contains(model));
+    }
+
     public boolean matchesModel(String model) {
         return modelPattern.matcher(model).find();
     }

@@ -20,6 +20,11 @@ public final class ProviderCatalog {
         return providers.stream().filter(p -> p.servesRuntime(runtime)).toList();
     }
 
+    /** Every provider some runtime may use (providers listed for no runtime are never derived). */
+    public List<Provider> forAnyRuntime() {
+        return providers.stream().filter(p -> !p.runtimes().isEmpty()).toList();
+    }
+
     /** This catalog with {@code extra} added; an extra provider replaces one of the same name in place. */
     public ProviderCatalog with(List<Provider> extra) {
         LinkedHashMap<String, Provider> byName = new LinkedHashMap<>();

@@ -5,81 +5,78 @@ import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
 
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
- * SPEC "What counts as a platform credential in a pod", one item at a time. Pure.
- * An item is platform when it references a platform credential secret, carries a platform proxy
- * name, or carries an LLM credential name from anywhere but the workspace secret.
+ * What counts as a platform item (docs/policy.md, "What counts as a platform credential"), one
+ * {@code env} or {@code envFrom} entry at a time. Pure: which Secret plays which role is handed in.
  */
 public final class Classifier {
+    /** The role a Secret a pod references plays for this pod. */
+    public enum Role {
+        /** A platform credential secret (named in the config, or labelled as platform scope). */
+        PLATFORM,
+        /** The pod's own workspace secret. */
+        OWN_WORKSPACE,
+        /** Another workspace's secret (by name or by label): never the pod's own, so never the user's. */
+        OTHER_WORKSPACE,
+        /** Any other Secret. */
+        OTHER
+    }
+
     private final PolicyConfig config;
-    private final Predicate<String> platformSecret;
-    private final String workspaceSecret;
+    private final Function<String, Role> roles;
 
-    /**
-     * @param platformSecret  whether a secret name is a platform credential secret (config names and labelled ones)
-     * @param workspaceSecret the workspace secret's name; null for a pod without a workspace
-     */
-    public Classifier(PolicyConfig config, Predicate<String> platformSecret, String workspaceSecret) {
+    /** @param roles the role of a Secret by name (never called with null) */
+    public Classifier(PolicyConfig config, Function<String, Role> roles) {
         this.config = config;
-        this.platformSecret = platformSecret;
-        this.workspaceSecret = workspaceSecret;
+        this.roles = roles;
     }
 
-    public boolean isPlatformSecret(String name) {
-        return name != null && platformSecret.test(name);
+    /** The role of a referenced Secret; {@link Role#OTHER} for null (no Secret). */
+    public Role role(String secret) {
+        return secret == null ? Role.OTHER : roles.apply(secret);
     }
 
-    public boolean isWorkspaceSecret(String name) {
-        return name != null && name.equals(workspaceSecret);
-    }
-
-    /** Why an {@code env[]} item is platform, or empty when it is not. */
-    public Optional<Reason> env(JsonNode env) {
+    /** Why an {@code env[]} entry is a platform item, or empty when it is not. */
+    public Optional<String> env(JsonNode env) {
         String name = Json.text(env, "name");
-        String secret = Json.text(env.path("valueFrom").path("secretKeyRef"), "name");
-        if (isPlatformSecret(secret)) {
-            return Optional.of(Reason.PLATFORM_SECRET);
+        JsonNode ref = env.path("valueFrom").path("secretKeyRef");
+        String secret = Json.text(ref, "name");
+        Role role = role(secret);
+        if (role == Role.PLATFORM) {
+            return Optional.of("from platform credential Secret " + Text.name(secret));
+        }
+        if (role == Role.OTHER_WORKSPACE) {
+            return Optional.of("from another workspace's Secret " + Text.name(secret));
         }
         if (name != null && config.proxyNames().contains(name)) {
-            return Optional.of(Reason.PROXY_NAME);
+            return Optional.of("platform proxy variable");
         }
-        if (name != null && config.llmCredentialNames().contains(name) && !isWorkspaceSecret(secret)) {
-            return Optional.of(Reason.NOT_FROM_WORKSPACE);
+        String key = Json.text(ref, "key");
+        if (role == Role.OWN_WORKSPACE && key != null && config.proxyNames().contains(key)) {
+            // A platform usage token left in the workspace secret, read under another name.
+            return Optional.of("reads key " + key + " of the workspace secret, a platform proxy name");
+        }
+        if (name != null && config.llmCredentialNames().contains(name) && role != Role.OWN_WORKSPACE) {
+            return Optional.of("LLM credential not from the workspace secret");
         }
         return Optional.empty();
     }
 
-    /** An {@code envFrom[]} item is platform when its {@code secretRef} names a platform credential secret. */
-    public boolean envFrom(JsonNode envFrom) {
-        return isPlatformSecret(Json.text(envFrom.path("secretRef"), "name"));
+    /** Why an {@code envFrom[]} entry is a platform item as a whole, or empty. */
+    public Optional<String> envFrom(JsonNode envFrom) {
+        String secret = Json.text(envFrom.path("secretRef"), "name");
+        return switch (role(secret)) {
+            case PLATFORM -> Optional.of("platform credential Secret");
+            case OTHER_WORKSPACE -> Optional.of("another workspace's secret");
+            default -> Optional.empty();
+        };
     }
 
-    /** A {@code secret} volume of a platform credential secret. */
-    public boolean secretVolume(JsonNode volume) {
-        return isPlatformSecret(Json.text(volume.path("secret"), "secretName"));
-    }
-
-    /** A {@code projected} volume source of a platform credential secret. */
-    public boolean projectedSource(JsonNode source) {
-        return isPlatformSecret(Json.text(source.path("secret"), "name"));
-    }
-
-    /** Why an env item is platform. */
-    public enum Reason {
-        PLATFORM_SECRET("from platform credential Secret"),
-        PROXY_NAME("platform proxy variable"),
-        NOT_FROM_WORKSPACE("LLM credential not from the workspace secret");
-
-        private final String text;
-
-        Reason(String text) {
-            this.text = text;
-        }
-
-        public String text() {
-            return text;
-        }
+    /** Whether a Secret named by a volume source makes it a platform item. */
+    public boolean platformVolumeSecret(String secret) {
+        Role role = role(secret);
+        return role == Role.PLATFORM || role == Role.OTHER_WORKSPACE;
     }
 }

@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
- * SPEC's five-rung resolution chain; the first rung that answers wins. Pure: it reads only the
- * {@link Facts} handed in, and a lookup is consulted only when its rung is reached, so a failed
- * Namespace read does not matter to a workspace whose provider is selected.
+ * The resolution chain (docs/policy.md): the first rung that answers wins. Pure: it reads only the
+ * lookups handed in, and a lookup is consulted only when its rung is reached, so a failed Namespace
+ * read does not matter to a workspace whose provider is selected.
  */
 public final class Resolver {
     private final PolicyConfig config;
@@ -20,36 +21,41 @@ public final class Resolver {
         this.config = config;
     }
 
-    public Resolution resolve(String runtime, Facts facts) {
+    /**
+     * @param runtime   the pod's runtime label (trimmed, lower case), or empty when it has none
+     * @param secret    the pod's workspace secret
+     * @param namespace the pod's Namespace
+     */
+    public Resolution resolve(Optional<String> runtime, Lookup<WorkspaceSecret> secret, Lookup<NamespaceInfo> namespace) {
         List<String> warnings = new ArrayList<>();
-        Lookup<WorkspaceSecret> secretLookup = facts.workspaceSecret();
-        if (secretLookup instanceof Lookup.Failed<WorkspaceSecret> failed) {
-            return failClosed(failed, warnings);
+        if (secret instanceof Lookup.Failed<WorkspaceSecret> failed) {
+            return Resolution.failedClosed(failed, warnings);
         }
-        Optional<WorkspaceSecret> secret = secretLookup instanceof Lookup.Found<WorkspaceSecret> found
-                ? Optional.of(found.value()) : Optional.empty();
-        if (secret.isPresent()) {
-            Optional<Resolution> answer = providerSelection(secret.get(), warnings)
-                    .or(() -> derivedProvider(runtime, secret.get(), warnings))
-                    .or(() -> annotation(secret.get().annotations().get(config.billingModeAnnotation()),
-                            Source.WORKSPACE_OVERRIDE, secret.get().ref(), warnings));
+        if (secret instanceof Lookup.Found<WorkspaceSecret> found) {
+            WorkspaceSecret s = found.value();
+            Optional<Resolution> answer = providerSelection(s, warnings)
+                    .or(() -> derivedProvider(runtime, s, warnings))
+                    .or(() -> annotation(s.annotations().get(config.billingModeAnnotation()),
+                            Source.WORKSPACE_OVERRIDE, s.ref(), warnings));
             if (answer.isPresent()) {
                 return answer.get();
             }
         }
-        Lookup<NamespaceInfo> namespace = facts.namespace();
         if (namespace instanceof Lookup.Failed<NamespaceInfo> failed) {
-            return failClosed(failed, warnings);
+            return Resolution.failedClosed(failed, warnings);
         }
         if (namespace instanceof Lookup.Found<NamespaceInfo> found) {
             Optional<Resolution> answer = annotation(found.value().annotations().get(config.billingModeAnnotation()),
-                    Source.ORG_DEFAULT, "Namespace " + found.value().name(), warnings);
+                    Source.ORG_DEFAULT, "Namespace " + Text.name(found.value().name()), warnings);
             if (answer.isPresent()) {
                 return answer.get();
             }
         }
-        return new Resolution(BillingMode.PLATFORM_MANAGED, Optional.empty(), Source.CLOSED_DEFAULT,
-                Optional.empty(), warnings);
+        // Rung 5 needs the workspace secret to exist; without it (rung 6) nobody can say who pays,
+        // and the pod may not use the platform's credentials: the workspace-id label is the pod
+        // creator's word, and a made-up id must not unlock them.
+        Source source = secret instanceof Lookup.Found ? Source.CLOSED_DEFAULT : Source.UNKNOWN_WORKSPACE;
+        return Resolution.answered(BillingMode.PLATFORM_MANAGED, Optional.empty(), source, warnings);
     }
 
     /** Rung 1: {@code LLM_PROVIDER}, trimmed and case-insensitive. */
@@ -59,33 +65,42 @@ public final class Resolver {
             return Optional.empty();
         }
         if (config.platformSentinels().contains(selected)) {
-            return Optional.of(new Resolution(BillingMode.PLATFORM_MANAGED, Optional.of("platform"),
-                    Source.PROVIDER_SECRET, Optional.empty(), warnings));
+            return Optional.of(Resolution.answered(BillingMode.PLATFORM_MANAGED, Optional.of("platform"),
+                    Source.PROVIDER_SECRET, warnings));
         }
-        return Optional.of(new Resolution(BillingMode.BYOK, Optional.of(selected), Source.PROVIDER_SECRET,
-                Optional.empty(), warnings));
+        return Optional.of(Resolution.answered(BillingMode.BYOK, Optional.of(selected), Source.PROVIDER_SECRET, warnings));
     }
 
     /** Rung 2: derive the provider from runtime + {@code MODEL} through the catalog. */
-    private Optional<Resolution> derivedProvider(String runtime, WorkspaceSecret secret, List<String> warnings) {
+    private Optional<Resolution> derivedProvider(Optional<String> runtime, WorkspaceSecret secret, List<String> warnings) {
         String model = secret.model() == null ? "" : secret.model().trim();
         if (model.isEmpty()) {
             return Optional.empty();
         }
-        return derive(runtime, model, secret).map(p -> {
-            boolean platform = config.platformSentinels().contains(p.name());
-            return new Resolution(platform ? BillingMode.PLATFORM_MANAGED : BillingMode.BYOK, Optional.of(p.name()),
-                    Source.DERIVED_PROVIDER, Optional.empty(), warnings);
-        });
+        return derive(runtime, model, secret).map(p -> Resolution.answered(
+                config.platformSentinels().contains(p.name()) ? BillingMode.PLATFORM_MANAGED : BillingMode.BYOK,
+                Optional.of(p.name()), Source.DERIVED_PROVIDER, warnings));
     }
 
     /**
-     * Only the runtime's providers; an exact model id wins, else the pattern; several matches keep
-     * those whose accepted keys are present in the workspace secret (empty or not); exactly one left wins.
+     * The pod's runtime (its label, else the default runtime) first; when that gives no unique
+     * match, every runtime's providers and exact ids together. The runtime label is the pod
+     * creator's word: dropping or changing it must never turn a workspace whose model names its
+     * own provider into one the platform pays for.
      */
-    Optional<Provider> derive(String runtime, String model, WorkspaceSecret secret) {
-        List<Provider> candidates = config.catalog().forRuntime(runtime);
-        List<Provider> matches = candidates.stream().filter(p -> p.hasExactModel(runtime, model)).toList();
+    Optional<Provider> derive(Optional<String> runtime, String model, WorkspaceSecret secret) {
+        String own = runtime.orElse(config.defaultRuntime());
+        return derive(config.catalog().forRuntime(own), p -> p.hasExactModel(own, model), model, secret)
+                .or(() -> derive(config.catalog().forAnyRuntime(), p -> p.hasExactModel(model), model, secret));
+    }
+
+    /**
+     * An exact model id wins, else the pattern; several matches keep those whose accepted keys are
+     * present in the workspace secret (empty or not); exactly one left wins.
+     */
+    private static Optional<Provider> derive(List<Provider> candidates, Predicate<Provider> exact, String model,
+                                             WorkspaceSecret secret) {
+        List<Provider> matches = candidates.stream().filter(exact).toList();
         if (matches.isEmpty()) {
             matches = candidates.stream().filter(p -> p.matchesModel(model)).toList();
         }
@@ -102,16 +117,11 @@ public final class Resolver {
         }
         Optional<BillingMode> mode = BillingMode.parse(value);
         if (mode.isEmpty()) {
-            warnings.add("ignored annotation " + config.billingModeAnnotation() + "=\"" + value.trim() + "\" on "
+            warnings.add("ignored annotation " + config.billingModeAnnotation() + "=" + Text.quoted(value.trim()) + " on "
                     + object + ": expected platform_managed, byok or disabled");
             return Optional.empty();
         }
-        return Optional.of(new Resolution(mode.get(), Optional.empty(), source, Optional.empty(), warnings));
-    }
-
-    private static Resolution failClosed(Lookup.Failed<?> failed, List<String> warnings) {
-        return new Resolution(BillingMode.PLATFORM_MANAGED, Optional.empty(), Source.CLOSED_DEFAULT,
-                Optional.of(failed), warnings);
+        return Optional.of(Resolution.answered(mode.get(), Optional.empty(), source, warnings));
     }
 
     private static String normalize(String value) {

@@ -1,12 +1,13 @@
 package ai.molecule.billingguard.policy;
 
-/** The rung of the resolution chain that answered (SPEC "Resolution chain"). */
+/** The rung of the resolution chain that answered (see docs/policy.md, "Resolution chain"). */
 public enum Source {
     PROVIDER_SECRET("provider-secret"),
     DERIVED_PROVIDER("derived-provider"),
     WORKSPACE_OVERRIDE("workspace-override"),
     ORG_DEFAULT("org-default"),
-    CLOSED_DEFAULT("closed-default");
+    CLOSED_DEFAULT("closed-default"),
+    UNKNOWN_WORKSPACE("unknown-workspace");
 
     private final String wire;
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs every folder under {@code src/test/resources/admission/} as one case: {@code request.yaml}
  * (an AdmissionReview, or an object sent as its CREATE), {@code facts.yaml}, optional
- * {@code failure.yaml}, and {@code expected.yaml}. Besides what a case expects, every case must
+ * {@code failure.yaml}, optional {@code config.yaml} (merged over the defaults), and {@code expected.yaml}. Besides what a case expects, every case must
  * hold SPEC's invariants: apiVersion, kind and uid in the answer; only add/remove/replace; the
  * patch applies and gives the handler's patched object; reviewing the patched object again gives an
  * empty patch; a dry run gets the identical answer; no secret value leaks into the answer.
@@ -33,6 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdmissionFixturesTest {
     static final Path ROOT = Path.of("src/test/resources/admission");
     static final PolicyConfig CONFIG = ConfigLoader.defaults().policy();
+
+    /** The case's {@code config.yaml} over the defaults, when it has one (trusted creators, limits). */
+    static PolicyConfig config(Path dir) {
+        Path file = dir.resolve("config.yaml");
+        return Files.exists(file) ? ConfigLoader.load(Map.of(), Optional.of(file), Map.of()).policy() : CONFIG;
+    }
 
     static Stream<String> cases() throws IOException {
         try (Stream<Path> dirs = Files.list(ROOT)) {
@@ -48,7 +55,8 @@ class AdmissionFixturesTest {
         JsonNode review = FixtureRequests.load(dir.resolve("request.yaml"));
         ReviewHandler.Endpoint endpoint = "validate".equals(Json.text(expected, "endpoint"))
                 ? ReviewHandler.Endpoint.VALIDATE : ReviewHandler.Endpoint.MUTATE;
-        ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG), new FixtureFacts(dir, CONFIG));
+        PolicyConfig config = config(dir);
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(config), new FixtureFacts(dir, config));
 
         ReviewOutcome outcome = handler.review(review, endpoint);
         ObjectNode answer = outcome.response().toReview();

@@ -40,4 +40,27 @@ class PatchRecorderTest {
         assertThat(paths).containsExactly("/spec/volumes/1/projected/sources/0", "/spec/volumes/1",
                 "/spec/containers/1/env/0", "/spec/containers/0/env/10", "/spec/containers/0/env/2");
     }
+
+    @Test
+    void removing_many_entries_of_one_array_at_once_gives_what_one_by_one_gives() {
+        StringBuilder env = new StringBuilder("{spec: {env: [");
+        for (int i = 0; i < 1000; i++) {
+            env.append(i == 0 ? "" : ", ").append(i);
+        }
+        JsonNode doc = Json.documents(env.append("], volumes: [v0, v1]}}").toString()).get(0);
+        List<String> removals = new ArrayList<>();
+        for (int i = 999; i >= 0; i -= 3) {
+            removals.add("/spec/env/" + i);
+        }
+        removals.add("/spec/volumes/0");
+        PatchRecorder batch = new PatchRecorder(doc);
+        batch.removeAll(removals);
+        PatchRecorder single = new PatchRecorder(doc);
+        removals.forEach(single::remove);
+
+        assertThat(batch.result()).isEqualTo(single.result());
+        assertThat(batch.operations()).isEqualTo(single.operations());
+        assertThat(batch.result().at("/spec/env").size()).isEqualTo(666);
+        assertThat(JsonPatch.apply(batch.operations(), doc)).isEqualTo(batch.result());
+    }
 }

@@ -13,6 +13,10 @@ import tools.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static ai.molecule.billingguard.cli.ReviewCommandTest.run;
@@ -45,11 +49,18 @@ class ReviewFixturesTest {
     void the_cli_prints_exactly_the_mutate_answer(String name) throws IOException {
         Path dir = ROOT.resolve(name);
         JsonNode review = Json.documents(Files.readString(dir.resolve("request.yaml"))).get(0);
-        ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG), LocalFacts.load(dir.resolve("facts.yaml"), CONFIG));
+        Path configFile = dir.resolve("config.yaml");
+        PolicyConfig config = Files.exists(configFile)
+                ? ConfigLoader.load(Map.of(), Optional.of(configFile), Map.of()).policy() : CONFIG;
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(config), LocalFacts.load(dir.resolve("facts.yaml"), config));
         JsonNode expected = handler.review(review, ReviewHandler.Endpoint.MUTATE).response().toReview();
 
-        ReviewCommandTest.Run cli = run("review", "--secrets", dir.resolve("facts.yaml").toString(), "-o", "json",
-                dir.resolve("request.yaml").toString());
+        List<String> args = new ArrayList<>(List.of("review", "--secrets", dir.resolve("facts.yaml").toString(), "-o", "json"));
+        if (Files.exists(configFile)) {
+            args.addAll(List.of("--config", configFile.toString()));
+        }
+        args.add(dir.resolve("request.yaml").toString());
+        ReviewCommandTest.Run cli = run(args.toArray(String[]::new));
 
         assertThat(cli.err()).isEmpty();
         assertThat(cli.exit()).isEqualTo(expected.at("/response/allowed").booleanValue() ? 0 : 3);

@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The resolution chain as a table: one row per rung and per edge the seed names. */
 class ResolverTest {
     static final PolicyConfig CONFIG = ConfigLoader.defaults().policy();
     static final String ANNOTATION = "molecule.ai/llm-billing-mode";
+    static final Optional<String> CLAUDE = Optional.of("claude-code");
     final Resolver resolver = new Resolver(CONFIG);
 
     static WorkspaceSecret secret(String provider, String model, String override, String... keys) {
@@ -48,11 +50,16 @@ class ResolverTest {
             "-,               opus-4,                  claude-code, -,        -,                platform_managed, -,               closed-default",
             "-,               gpt-5.4,                 codex,       -,        -,                byok,             openai,          derived-provider",
             "-,               openai/gpt-5.4,          codex,       -,        -,                platform_managed, platform,        derived-provider",
-            "-,               openai/gpt-5.4,          claude-code, -,        -,                platform_managed, -,               closed-default",
-            "-,               gpt-5.4,                 claude-code, byok,     -,                byok,             -,               workspace-override",
+            // the runtime label is the pod's: without a unique match for it, every runtime's providers answer
+            "-,               openai/gpt-5.4,          claude-code, -,        -,                platform_managed, platform,        derived-provider",
+            "-,               gpt-5.4,                 claude-code, platform_managed, -,        byok,             openai,          derived-provider",
+            "-,               gpt-5.4,                 -,           -,        -,                byok,             openai,          derived-provider",
+            "-,               gpt-5.4,                 bogus,       -,        -,                byok,             openai,          derived-provider",
+            "-,               claude-sonnet-4-6,       codex,       -,        -,                byok,             anthropic-api,   derived-provider",
+            "-,               deepseek-chat,           -,           byok,     -,                byok,             -,               workspace-override",
             "-,               kimi-k2,                 openclaw,    -,        -,                byok,             kimi-coding,     derived-provider",
             "-,               GLM-4.6,                 claude-code, -,        disabled,         disabled,         -,               org-default",
-            "-,               platform/x,              unknown-rt,  -,        -,                platform_managed, -,               closed-default",
+            "-,               platform/x,              unknown-rt,  -,        -,                platform_managed, platform,        derived-provider",
             // overrides (rungs 3 and 4), closed default (rung 5)
             "-,               -,                       claude-code, BYOK,     platform_managed, byok,             -,               workspace-override",
             "-,               -,                       claude-code, bogus,    byok,             byok,             -,               org-default",
@@ -61,8 +68,8 @@ class ResolverTest {
     })
     void the_first_rung_that_answers_wins(String provider, String model, String runtime, String override,
                                           String orgDefault, String mode, String resolvedProvider, String source) {
-        Resolution r = resolver.resolve(runtime, Facts.of(Lookup.found(secret(provider, model, override)),
-                namespace(orgDefault), Map.of()));
+        Resolution r = resolver.resolve(Optional.ofNullable(runtime), Lookup.found(secret(provider, model, override)),
+                namespace(orgDefault));
         assertThat(r.mode().wire()).isEqualTo(mode);
         assertThat(r.provider()).isEqualTo(Optional.ofNullable(resolvedProvider));
         assertThat(r.source().wire()).isEqualTo(source);
@@ -71,33 +78,43 @@ class ResolverTest {
 
     @Test
     void a_vendor_selection_overrides_an_org_default_of_platform_managed() {
-        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret("minimax", null, null)),
-                namespace("platform_managed"), Map.of()));
+        Resolution r = resolver.resolve(CLAUDE, Lookup.found(secret("minimax", null, null)),
+                namespace("platform_managed"));
         assertThat(r.mode()).isEqualTo(BillingMode.BYOK);
         assertThat(r.providerLabel()).isEqualTo("minimax");
     }
 
     @Test
     void a_secret_read_error_gives_platform_managed_and_carries_the_error() {
-        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.failed("Secret ns/ws-1-secrets", "timeout"),
-                namespace("byok"), Map.of()));
+        Resolution r = resolver.resolve(CLAUDE, Lookup.failed("Secret ns/ws-1-secrets", "timeout"), namespace("byok"));
         assertThat(r.mode()).isEqualTo(BillingMode.PLATFORM_MANAGED);
         assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f.message())
                 .isEqualTo("cannot read Secret ns/ws-1-secrets: timeout"));
     }
 
     @Test
+    void without_a_workspace_secret_or_an_org_default_the_workspace_is_unknown() {
+        Resolution r = resolver.resolve(CLAUDE, Lookup.absent(), namespace(null));
+        assertThat(r.mode()).isEqualTo(BillingMode.PLATFORM_MANAGED);
+        assertThat(r.source()).isEqualTo(Source.UNKNOWN_WORKSPACE);
+        assertThat(r.unknownWorkspace()).isTrue();
+        assertThat(resolver.resolve(CLAUDE, Lookup.absent(), Lookup.absent()).source()).isEqualTo(Source.UNKNOWN_WORKSPACE);
+        assertThat(resolver.resolve(CLAUDE, Lookup.absent(), namespace("platform_managed")).source())
+                .as("an org default answers for a workspace without secret").isEqualTo(Source.ORG_DEFAULT);
+        assertThat(resolver.resolve(CLAUDE, Lookup.found(secret(null, null, null)), namespace(null)).source())
+                .as("the closed default needs the workspace secret").isEqualTo(Source.CLOSED_DEFAULT);
+    }
+
+    @Test
     void a_namespace_error_matters_only_when_its_rung_is_reached() {
         Lookup<NamespaceInfo> broken = Lookup.failed("Namespace ns", "forbidden");
-        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.found(secret("openai", null, null)), broken, Map.of()))
-                .failure()).isEmpty();
-        assertThat(resolver.resolve("claude-code", Facts.of(Lookup.absent(), broken, Map.of())).failure()).isPresent();
+        assertThat(resolver.resolve(CLAUDE, Lookup.found(secret("openai", null, null)), broken).failure()).isEmpty();
+        assertThat(resolver.resolve(CLAUDE, Lookup.absent(), broken).failure()).isPresent();
     }
 
     @Test
     void an_unknown_override_value_is_ignored_with_a_warning() {
-        Resolution r = resolver.resolve("claude-code", Facts.of(Lookup.found(secret(null, null, "cheap")),
-                namespace(null), Map.of()));
+        Resolution r = resolver.resolve(CLAUDE, Lookup.found(secret(null, null, "cheap")), namespace(null));
         assertThat(r.source()).isEqualTo(Source.CLOSED_DEFAULT);
         assertThat(r.warnings()).singleElement().asString().contains("\"cheap\"", "Secret ns/ws-1-secrets");
     }
@@ -112,16 +129,16 @@ class ResolverTest {
                 """;
         PolicyConfig config = ai.molecule.billingguard.config.ConfigLoaderTest.withCatalog(catalog);
         Resolver custom = new Resolver(config);
-        assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK")))
+        assertThat(custom.derive(Optional.of("rt"), "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK")))
                 .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("bedrock"));
-        assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null))).isEmpty();
-        assertThat(custom.derive("rt", "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK",
+        assertThat(custom.derive(Optional.of("rt"), "claude-3", secret(null, "claude-3", null))).isEmpty();
+        assertThat(custom.derive(Optional.of("rt"), "claude-3", secret(null, "claude-3", null, "AWS_BEARER_TOKEN_BEDROCK",
                 "ANTHROPIC_API_KEY"))).isEmpty();
         WorkspaceSecret presentButEmpty = new WorkspaceSecret("ns", "ws-1-secrets", Map.of(), Optional.of("1"), null, "claude-3",
                 Set.of("AWS_BEARER_TOKEN_BEDROCK"), Set.of());
-        assertThat(custom.derive("rt", "claude-3", presentButEmpty)).as("present counts, even empty")
+        assertThat(custom.derive(Optional.of("rt"), "claude-3", presentButEmpty)).as("present counts, even empty")
                 .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("bedrock"));
-        assertThat(custom.derive("rt", "claudette", secret(null, "claudette", null)))
+        assertThat(custom.derive(Optional.of("rt"), "claudette", secret(null, "claudette", null)))
                 .hasValueSatisfying(p -> assertThat(p.name()).isEqualTo("anthropic-api"));
     }
 }

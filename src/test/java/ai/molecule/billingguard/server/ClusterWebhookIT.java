@@ -76,7 +76,7 @@ class ClusterWebhookIT {
 
     @Test
     void a_workspace_secret_added_updated_and_deleted_is_seen() throws Exception {
-        assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("closed-default");
+        assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("unknown-workspace");
 
         putWorkspaceSecret(Map.of("LLM_PROVIDER", "openai", "OPENAI_API_KEY", SEED));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
@@ -88,7 +88,7 @@ class ClusterWebhookIT {
 
         client.secrets().inNamespace("team-demo").withName("ws-demo-secrets").delete();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("closed-default"));
+                assertThat(mutate().at("/auditAnnotations/source").stringValue()).isEqualTo("unknown-workspace"));
         assertThat(webhook.get(webhook.ops("/metrics")).body()).doesNotContain(SEED);
     }
 

@@ -162,7 +162,7 @@ class WebhookServerIT {
         }
         assertThat(logs.list).filteredOn(e -> e.getKeyValuePairs() != null).anySatisfy(e ->
                 assertThat(e.getKeyValuePairs().toString()).contains("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10",
-                        "could not review this request (IllegalStateException)"));
+                        "could not review this request (internal error IllegalStateException)"));
     }
 
     @Test
