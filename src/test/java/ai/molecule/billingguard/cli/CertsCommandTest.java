@@ -88,4 +88,59 @@ class CertsCommandTest {
         assertThat(run.err().lines()).singleElement().asString()
                 .startsWith("billing-guard: config: certs.service (--service) 'Billing_Guard' is not a DNS label");
     }
+
+    @Test
+    void existing_files_are_kept_without_force_one_line_and_exit_2() throws Exception {
+        Path outDir = dir.resolve("certs-out");
+        assertThat(run("certs", "--out", outDir.toString()).code()).isZero();
+        byte[] key = Files.readAllBytes(outDir.resolve("tls.key"));
+        byte[] ca = Files.readAllBytes(outDir.resolve("ca.crt"));
+
+        Run again = run("certs", "--out", outDir.toString());
+
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.out()).isEmpty();
+        assertThat(again.err().lines()).containsExactly("billing-guard: certs: " + outDir
+                + " already holds ca.crt, tls.crt, tls.key; give --force to overwrite, or --out for another directory");
+        assertThat(Files.readAllBytes(outDir.resolve("tls.key"))).isEqualTo(key);
+        assertThat(Files.readAllBytes(outDir.resolve("ca.crt"))).isEqualTo(ca);
+    }
+
+    @Test
+    void one_existing_file_is_enough_to_refuse() throws Exception {
+        Files.writeString(dir.resolve("tls.key"), "someone's key");
+        Run run = run("certs", "--out", dir.toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("already holds tls.key;");
+        assertThat(Files.readString(dir.resolve("tls.key"))).isEqualTo("someone's key");
+        assertThat(dir.resolve("ca.crt")).doesNotExist();
+    }
+
+    @Test
+    void force_overwrites_by_flag_or_by_config_file() throws Exception {
+        Path outDir = dir.resolve("certs-out");
+        assertThat(run("certs", "--out", outDir.toString()).code()).isZero();
+        byte[] first = Files.readAllBytes(outDir.resolve("ca.crt"));
+
+        Run forced = run("certs", "--out", outDir.toString(), "--force");
+        assertThat(forced.err()).isEmpty();
+        assertThat(forced.code()).isZero();
+        byte[] second = Files.readAllBytes(outDir.resolve("ca.crt"));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(forced.out()).contains("caBundle: " + Base64.getEncoder().encodeToString(second));
+
+        Path config = Files.writeString(dir.resolve("config.yaml"), "certs:\n  force: true\n");
+        Run byConfig = run("certs", "--config", config.toString(), "--out", outDir.toString());
+        assertThat(byConfig.err()).isEmpty();
+        assertThat(byConfig.code()).isZero();
+        assertThat(Files.readAllBytes(outDir.resolve("ca.crt"))).isNotEqualTo(second);
+    }
+
+    @Test
+    void help_shows_only_the_options_certs_uses() {
+        Run run = run("certs", "--help");
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("--config", "--service", "--namespace", "--out", "--days", "--force")
+                .doesNotContain("--catalog", "--secrets", "--kubeconfig");
+    }
 }
