@@ -78,7 +78,7 @@ public final class ReviewCommand implements Callable<Integer> {
     String namespace;
 
     @Parameters(arity = "1..*", paramLabel = "FILE",
-            description = {"YAML or JSON files, or directories of them (read recursively, in name order): "
+            description = {"YAML or JSON files, or directories of them (read recursively, sorted by path): "
                     + "Pods, pod controllers, Lists or AdmissionReviews.",
                     "- reads standard input: kubectl get deploy NAME -o yaml | billing-guard review -"})
     List<String> files;
