@@ -1,5 +1,7 @@
 package ai.molecule.billingguard.cli;
 
+import ai.molecule.billingguard.admission.AdmissionResponse;
+import ai.molecule.billingguard.admission.AdmissionReviews;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
@@ -13,6 +15,8 @@ import tools.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static ai.molecule.billingguard.cli.ReviewCommandTest.run;
@@ -20,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code review --secrets facts.yaml -o json request.yaml} prints exactly what {@code /mutate}
- * answers, for every fixture that is an AdmissionReview (the way held-back cases are run).
+ * answers, for every fixture that is an AdmissionReview (the way held-back cases are run); for a
+ * fixture that is an object, it gives the verdict and the patch {@code /mutate} gives its CREATE.
  */
 class ReviewFixturesTest {
     static final Path ROOT = Path.of("src/test/resources/admission");
@@ -38,6 +43,38 @@ class ReviewFixturesTest {
                     })
                     .map(d -> d.getFileName().toString()).sorted().toList().stream();
         }
+    }
+
+    static Stream<String> objectCases() throws IOException {
+        try (Stream<Path> dirs = Files.list(ROOT)) {
+            Set<String> reviews = admissionReviewCases().collect(Collectors.toSet());
+            return dirs.filter(d -> !Files.exists(d.resolve("failure.yaml")))
+                    .map(d -> d.getFileName().toString()).filter(n -> !reviews.contains(n)).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("objectCases")
+    void an_object_gets_the_verdict_and_patch_of_its_create(String name) throws IOException {
+        Path dir = ROOT.resolve(name);
+        Path facts = dir.resolve("facts.yaml");
+        JsonNode object = Json.documents(Files.readString(dir.resolve("request.yaml"))).get(0);
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG),
+                Files.exists(facts) ? LocalFacts.load(facts, CONFIG) : LocalFacts.empty());
+        AdmissionResponse expected = handler.review(AdmissionReviews.wrap(object, "team-a", "uid", false),
+                ReviewHandler.Endpoint.MUTATE).response();
+
+        ReviewCommandTest.Run cli = Files.exists(facts)
+                ? run("review", "-n", "team-a", "--secrets", facts.toString(), "-o", "json", dir.resolve("request.yaml").toString())
+                : run("review", "-n", "team-a", "-o", "json", dir.resolve("request.yaml").toString());
+
+        assertThat(cli.exit()).isEqualTo(expected.allowed() ? 0 : 3);
+        JsonNode summary = Json.JSON.readTree(cli.out());
+        assertThat(summary.get("kind").stringValue()).isEqualTo(Json.text(object, "kind"));
+        assertThat(summary.get("allowed").booleanValue()).isEqualTo(expected.allowed());
+        assertThat(summary.get("patch")).isEqualTo(expected.patchOrEmpty());
+        assertThat(summary.get("warnings")).containsExactlyElementsOf(expected.warnings().stream()
+                .map(w -> (JsonNode) Json.JSON.getNodeFactory().stringNode(w)).toList());
     }
 
     @ParameterizedTest(name = "{0}")
