@@ -1,28 +1,18 @@
 package ai.molecule.billingguard;
 
+import ai.molecule.billingguard.cli.ReviewCommandTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static ai.molecule.billingguard.cli.ReviewCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private static String pomVersion() throws IOException {
         Matcher m = Pattern.compile("<artifactId>billing-guard</artifactId>\\s*<version>([^<]+)</version>")
                 .matcher(Files.readString(Path.of("pom.xml")));
@@ -35,7 +25,7 @@ class MainTest {
         String expected = "billing-guard " + pomVersion();
         for (String[] args : new String[][]{{"--version"}, {"-V"}, {"review", "--version"}, {"certs", "--version"},
                 {"serve", "--version"}}) {
-            Run run = run(args);
+            ReviewCommandTest.Run run = run(args);
             assertThat(run.exit()).isZero();
             assertThat(run.out().strip()).as(String.join(" ", args)).isEqualTo(expected);
         }
@@ -43,14 +33,14 @@ class MainTest {
 
     @Test
     void help_without_a_command_lists_the_commands() {
-        Run run = run("help");
+        ReviewCommandTest.Run run = run("help");
         assertThat(run.exit()).isZero();
         assertThat(run.out()).startsWith("Usage: billing-guard").contains("serve", "review", "certs", "help");
     }
 
     @Test
     void help_with_a_command_prints_that_commands_usage() {
-        Run run = run("help", "review");
+        ReviewCommandTest.Run run = run("help", "review");
         assertThat(run.exit()).isZero();
         assertThat(run.out()).startsWith("Usage: billing-guard review").contains("--secrets", "- reads standard input")
                 .isEqualTo(run("review", "--help").out());
@@ -58,7 +48,7 @@ class MainTest {
 
     @Test
     void help_for_an_unknown_command_is_one_line_and_exit_2() {
-        Run run = run("help", "nosuch");
+        ReviewCommandTest.Run run = run("help", "nosuch");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err().lines().filter(l -> l.startsWith("billing-guard:")))
                 .containsExactly("billing-guard: Unknown subcommand 'nosuch'.");

@@ -21,14 +21,16 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ReviewCommandTest {
+/** Its {@link #run} and {@link #runWithStdin} serve the other command tests too. */
+public class ReviewCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
+    /** One command line run in-process: its exit code and what it printed. */
+    public record Run(int exit, String out, String err) {
     }
 
-    static Run run(String... args) {
+    public static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = Main.run(args, new PrintWriter(out), new PrintWriter(err));
@@ -42,7 +44,7 @@ class ReviewCommandTest {
     }
 
     /** {@code review -} reads System.in: a run with it replaced by {@code input}. */
-    static Run runWithStdin(String input, String... args) {
+    public static Run runWithStdin(String input, String... args) {
         InputStream saved = System.in;
         System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
         try {
