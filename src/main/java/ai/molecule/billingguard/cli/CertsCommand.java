@@ -90,7 +90,7 @@ public final class CertsCommand implements Callable<Integer> {
     }
 
     /** The names kube-apiserver and in-cluster clients may dial the Service by. */
-    static List<String> dnsNames(String service, String namespace) {
+    private static List<String> dnsNames(String service, String namespace) {
         String svc = service + "." + namespace + ".svc";
         return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
     }

@@ -15,8 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
  * same way, or replaced whole when it is no JSON object. Only printed copies are changed, never the patch.
  */
 final class Redaction {
-    static final String REDACTED = "<redacted by billing-guard>";
-    static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+    private static final String REDACTED = "<redacted by billing-guard>";
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
     private Redaction() {
     }

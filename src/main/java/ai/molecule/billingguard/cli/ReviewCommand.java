@@ -51,7 +51,7 @@ import java.util.stream.Stream;
                 "Exit 0 when all are allowed, 3 when any is denied, 2 on bad input or usage."})
 public final class ReviewCommand implements Callable<Integer> {
     /** How standard input ({@code -}) is named in messages. */
-    static final String STDIN = "<stdin>";
+    private static final String STDIN = "<stdin>";
     private static final Pattern YAML_OR_JSON = Pattern.compile(".*\\.(ya?ml|json)");
     /** How many skipped objects a "nothing to review" line names. */
     private static final int NAMED_SKIPS = 5;
