@@ -1,5 +1,6 @@
 package ai.molecule.billingguard.cli;
 
+import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.tls.ServingCertificates;
@@ -8,6 +9,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,11 +21,14 @@ import java.util.concurrent.Callable;
 @Command(name = "certs", mixinStandardHelpOptions = true,
         description = {"Generate a CA and a TLS serving certificate for the webhook Service (BouncyCastle, RSA 2048).",
                 "Writes ca.crt, tls.crt and tls.key (mode 0600) and prints the base64 caBundle for the webhook configuration.",
-                "The CA key is not kept: to rotate, run it again and update the caBundle together with the Secret.",
-                "Exit 0 on success, 2 on bad input."})
+                "The CA key is not kept: to rotate, run it again (with --force) and update the caBundle together with the Secret.",
+                "Exit 0 on success, 2 on bad input or when the files exist already and --force is not given."})
 public final class CertsCommand implements Callable<Integer> {
+    /** The names this command writes in its output directory. */
+    private static final List<String> FILES = List.of("ca.crt", "tls.crt", "tls.key");
+
     @Mixin
-    CommonOptions common;
+    ConfigFileOption configFile;
 
     @Option(names = "--service", paramLabel = "NAME",
             description = "Service name (env BILLING_GUARD_CERTS_SERVICE; default billing-guard)")
@@ -40,6 +46,10 @@ public final class CertsCommand implements Callable<Integer> {
             description = "Validity of the CA and the certificate (env BILLING_GUARD_CERTS_DAYS; default 365)")
     String days;
 
+    @Option(names = "--force", description = "Overwrite ca.crt, tls.crt and tls.key when the directory holds them "
+            + "(env BILLING_GUARD_CERTS_FORCE)")
+    Boolean force;
+
     private final PrintWriter out;
 
     public CertsCommand(PrintWriter out) {
@@ -53,10 +63,14 @@ public final class CertsCommand implements Callable<Integer> {
         flags.put(Knob.CERTS_NAMESPACE, namespace);
         flags.put(Knob.CERTS_OUT, dir);
         flags.put(Knob.CERTS_DAYS, days);
-        Config.Certs certs = common.load(flags).certs();
+        flags.put(Knob.CERTS_FORCE, force == null ? null : force.toString());
+        Config.Certs certs = configFile.load(flags).certs();
+        if (!certs.force()) {
+            refuseToOverwrite(certs.out());
+        }
         String svc = certs.service();
         String ns = certs.namespace();
-        ServingCertificates.Files files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
+        var files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
                 svc + "." + ns + ".svc", dnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()), false);
         out.println("ca.crt:   " + files.ca());
         out.println("tls.crt:  " + files.certificate());
@@ -66,8 +80,17 @@ public final class CertsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A certificate or key a cluster may be using is never replaced by accident. */
+    private static void refuseToOverwrite(Path dir) {
+        List<String> existing = FILES.stream().filter(f -> Files.exists(dir.resolve(f))).toList();
+        if (!existing.isEmpty()) {
+            throw new InputException("certs: " + dir + " already holds " + String.join(", ", existing)
+                    + "; give --force to overwrite, or --out for another directory");
+        }
+    }
+
     /** The names kube-apiserver and in-cluster clients may dial the Service by. */
-    static List<String> dnsNames(String service, String namespace) {
+    private static List<String> dnsNames(String service, String namespace) {
         String svc = service + "." + namespace + ".svc";
         return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
     }

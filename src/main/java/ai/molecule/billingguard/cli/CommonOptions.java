@@ -1,20 +1,17 @@
 package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.config.Config;
-import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.config.Knob;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
-/** Options every command shares: the config file and the provider catalog. */
+/** Options of the commands that apply the policy: the config file and the provider catalog. */
 public final class CommonOptions {
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "YAML config file (env BILLING_GUARD_CONFIG); see docs/configuration.md")
-    Path config;
+    @Mixin
+    ConfigFileOption configFile;
 
     @Option(names = "--catalog", paramLabel = "FILE",
             description = "Provider catalog replacing the built-in one (env BILLING_GUARD_CATALOG)")
@@ -22,15 +19,8 @@ public final class CommonOptions {
 
     /** Loads the config: flags given here, then the environment, then the file, then defaults. */
     Config load(Map<Knob, String> flags) {
-        Map<Knob, String> given = new HashMap<>();
-        flags.forEach((k, v) -> {
-            if (v != null) {
-                given.put(k, v);
-            }
-        });
-        if (catalog != null) {
-            given.put(Knob.CATALOG, catalog);
-        }
-        return ConfigLoader.load(given, Optional.ofNullable(config), System.getenv());
+        Map<Knob, String> withCatalog = new HashMap<>(flags);
+        withCatalog.put(Knob.CATALOG, catalog);
+        return configFile.load(withCatalog);
     }
 }

@@ -3,16 +3,20 @@ package ai.molecule.billingguard.cli;
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.PodPolicy;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What {@code review} prints of an object never shows a credential: the literal value of an env
  * item named like an LLM credential or a platform proxy variable (one a platform_managed or a
- * denied pod keeps) is replaced. Only printed copies are changed, never the patch.
+ * denied pod keeps) is replaced. {@code kubectl apply} keeps a second copy of the object in the
+ * {@code kubectl.kubernetes.io/last-applied-configuration} annotation: that copy is redacted the
+ * same way, or replaced whole when it is no JSON object. Only printed copies are changed, never the patch.
  */
 final class Redaction {
-    static final String REDACTED = "<redacted by billing-guard>";
+    private static final String REDACTED = "<redacted by billing-guard>";
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
     private Redaction() {
     }
@@ -23,6 +27,7 @@ final class Redaction {
         }
         JsonNode copy = object.deepCopy();
         copy.findParents("containers").forEach(spec -> redactSpec(spec, config));
+        copy.findParents(LAST_APPLIED).forEach(annotations -> redactLastApplied((ObjectNode) annotations, config));
         return copy;
     }
 
@@ -38,5 +43,16 @@ final class Redaction {
                 }
             }
         }
+    }
+
+    private static void redactLastApplied(ObjectNode annotations, PolicyConfig config) {
+        JsonNode applied;
+        try {
+            applied = Json.JSON.readTree(String.valueOf(Json.text(annotations, LAST_APPLIED)));
+        } catch (JacksonException e) {
+            applied = null;
+        }
+        annotations.put(LAST_APPLIED, applied != null && applied.isObject()
+                ? Json.JSON.writeValueAsString(redact(applied, config)) : REDACTED);
     }
 }

@@ -2,7 +2,6 @@ package ai.molecule.billingguard.admission;
 
 import ai.molecule.billingguard.json.Json;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +9,9 @@ import java.nio.file.Path;
 
 /** Reads a fixture request: an AdmissionReview as is, or an object wrapped as kube-apiserver sends its CREATE. */
 final class FixtureRequests {
+    /** Where a fixture object that names no namespace is created. */
+    private static final String NAMESPACE = "team-a";
+
     private FixtureRequests() {
     }
 
@@ -18,17 +20,6 @@ final class FixtureRequests {
         if ("AdmissionReview".equals(Json.text(doc, "kind"))) {
             return doc;
         }
-        String apiVersion = Json.text(doc, "apiVersion");
-        String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-        ObjectNode review = Json.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1")
-                .put("kind", "AdmissionReview");
-        ObjectNode request = review.putObject("request");
-        request.put("uid", "uid-" + file.getParent().getFileName());
-        request.putObject("kind").put("group", group).put("version", "v1").put("kind", Json.text(doc, "kind"));
-        request.put("namespace", doc.path("metadata").path("namespace").asString("team-a"));
-        request.put("operation", "CREATE");
-        request.set("object", doc);
-        request.put("dryRun", false);
-        return review;
+        return AdmissionReviews.wrap(doc, NAMESPACE, "uid-" + file.getParent().getFileName(), false);
     }
 }

@@ -63,7 +63,7 @@ class ReviewKubeconfigIT {
         assertThat(run.err()).isEmpty();
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("mode:     byok  provider: minimax  source: provider-secret",
-                "strip:    env CLAUDE_CODE_OAUTH_TOKEN").doesNotContain(SEED);
+                "strips:   env CLAUDE_CODE_OAUTH_TOKEN").doesNotContain(SEED);
     }
 
     @Test
