@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What the informer caches keep of each object (SPEC "Never ... cache the value of any
- * credential"): metadata the lookups need, and of a workspace secret's data only the provider
+ * What the informer caches keep of each object (no credential value is ever
+ * cached): metadata the lookups need, and of a workspace secret's data only the provider
  * selection and the model; every other value becomes {@link #PLACEHOLDER} (or "" when blank), which
  * {@link SecretFacts} reads as "this key is set".
  */

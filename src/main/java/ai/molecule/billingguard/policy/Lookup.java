@@ -2,7 +2,7 @@ package ai.molecule.billingguard.policy;
 
 /**
  * The answer of a cluster lookup: found, absent (NotFound), or failed. A failure is never read as
- * absence: the resolver fails closed on it (SPEC "Fail closed on errors").
+ * absence: the resolver fails closed on it (docs/policy.md, "Fail closed").
  */
 public sealed interface Lookup<T> {
 

@@ -21,7 +21,7 @@ public record WorkspaceSecret(String namespace, String name, Map<String, String>
         nonEmptyKeys = Set.copyOf(nonEmptyKeys);
     }
 
-    /** The key is present, whatever its value (SPEC: derivation narrows by key names present). */
+    /** The key is present, whatever its value (derivation narrows by key names present). */
     public boolean has(String key) {
         return keys.contains(key);
     }

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Runs every folder under {@code src/test/resources/admission/} as one case: {@code request.yaml}
  * (an AdmissionReview, or an object sent as its CREATE), {@code facts.yaml}, optional
  * {@code failure.yaml}, optional {@code config.yaml} (merged over the defaults), and {@code expected.yaml}. Besides what a case expects, every case must
- * hold SPEC's invariants: apiVersion, kind and uid in the answer; only add/remove/replace; the
+ * hold the policy's invariants (docs/policy.md): apiVersion, kind and uid in the answer; only add/remove/replace; the
  * patch applies and gives the handler's patched object; reviewing the patched object again gives an
  * empty patch; a dry run gets the identical answer; no secret value leaks into the answer.
  */
@@ -105,7 +105,7 @@ class AdmissionFixturesTest {
         return Json.JSON.readTree(Base64.getDecoder().decode(response.get("patch").stringValue()));
     }
 
-    /** Removals within one array come later indices first (SPEC "Surgical patches"). */
+    /** Removals within one array come later indices first (docs/policy.md, "Surgical patches"). */
     private static void assertRemovalsDescend(JsonNode patch) {
         List<String> removed = new ArrayList<>();
         for (JsonNode op : patch) {
