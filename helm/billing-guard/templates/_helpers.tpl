@@ -196,7 +196,7 @@ Argument: list of (context, root expression).
 
 {{/* The webhooks' matchConditions (Kubernetes 1.30+): requests they need not see never leave the API server. */}}
 {{- define "billing-guard.matchConditions" -}}
-{{- if and .Values.webhook.matchConditions (include "billing-guard.celAdmission" .) }}
+{{- if and .Values.webhook.matchConditions (include "billing-guard.celAdmission" .) -}}
 matchConditions:
   # Mirror pods (static pods the kubelet reports) cannot reference Secrets and are never changed.
   - name: not-a-mirror-pod
@@ -206,9 +206,11 @@ matchConditions:
   # A pod or pod template without the workspace label and without any Secret reference passes untouched.
   - name: workspace-pod-or-secret-reference
     expression: >-
-      object == null || (request.kind.kind == 'Pod' ? {{ include "billing-guard.celOurs" (list . "object") | nindent 6 }}
-      : request.kind.kind == 'CronJob' ? {{ include "billing-guard.celOurs" (list . "object.?spec.?jobTemplate.?spec.?template") | nindent 6 }}
-      : {{ include "billing-guard.celOurs" (list . "object.?spec.?template") | nindent 6 }})
+      object == null || (request.kind.kind == 'Pod'
+      ? {{ include "billing-guard.celOurs" (list . "object") | indent 6 | trim }}
+      : request.kind.kind == 'CronJob'
+      ? {{ include "billing-guard.celOurs" (list . "object.?spec.?jobTemplate.?spec.?template") | indent 6 | trim }}
+      : {{ include "billing-guard.celOurs" (list . "object.?spec.?template") | indent 6 | trim }})
 {{- end }}
 {{- end }}
 
@@ -258,7 +260,7 @@ clientConfig:
 {{- end }}
 
 {{- define "billing-guard.webhookAnnotations" -}}
-{{- if eq .Values.tls.mode "certManager" }}
+{{- if eq .Values.tls.mode "certManager" -}}
 annotations:
   # cert-manager's CA injector keeps both caBundles current.
   cert-manager.io/inject-ca-from: {{ printf "%s/%s" .Release.Namespace (include "billing-guard.fullname" .) }}
