@@ -269,6 +269,40 @@ class ChartTest {
         assertThat(Chart.failure(Optional.empty(), Map.of("webhook.failurePolicy", "Ignored"))).contains("/webhook/failurePolicy");
     }
 
+    @Test
+    void every_value_is_documented_in_the_values_file_and_the_chart_readme() throws IOException {
+        List<String> lines = Files.readAllLines(Chart.DIR.resolve("values.yaml"));
+        String readme = Files.readString(Chart.DIR.resolve("README.md"));
+        JsonNode values = Json.documents(String.join("\n", lines)).get(0);
+        for (String key : leafKeys(values, "")) {
+            boolean documented = false;
+            for (String k = key; !k.isEmpty(); k = k.contains(".") ? k.substring(0, k.lastIndexOf('.')) : "") {
+                documented |= readme.contains("| `" + k + "` |");
+            }
+            assertThat(documented).as(key + " in the chart README's values table").isTrue();
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.matches("\\s*[A-Za-z][A-Za-z0-9]*:.*") && !line.trim().endsWith(":")) {
+                String above = lines.get(i - 1).trim();
+                assertThat(above.startsWith("#"))
+                        .as("comment above " + line.trim()).isTrue();
+            }
+        }
+    }
+
+    private static List<String> leafKeys(JsonNode node, String prefix) {
+        List<String> keys = new ArrayList<>();
+        node.properties().forEach(e -> {
+            if (e.getValue().isObject() && !e.getValue().isEmpty()) {
+                keys.addAll(leafKeys(e.getValue(), prefix + e.getKey() + "."));
+            } else {
+                keys.add(prefix + e.getKey());
+            }
+        });
+        return keys;
+    }
+
     private static void assertNamespaceSelector(JsonNode selector, JsonNode values) {
         List<JsonNode> expressions = selector.path("matchExpressions").valueStream().toList();
         assertThat(expressions).anySatisfy(e -> {
