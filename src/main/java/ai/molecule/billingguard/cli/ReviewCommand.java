@@ -85,8 +85,8 @@ public final class ReviewCommand implements Callable<Integer> {
             throw new InputException("give --secrets or --kubeconfig, not both");
         }
         try (KubernetesClient client = config.cluster().kubeconfig()
-                .map(k -> Clusters.client(Optional.of(k), LiveFacts.DEFAULT_TIMEOUT)).orElse(null)) {
-            FactsSource facts = client != null ? new LiveFacts(client, config.policy())
+                .map(k -> Clusters.client(Optional.of(k), config.cluster().lookupDeadline())).orElse(null)) {
+            FactsSource facts = client != null ? new LiveFacts(client, config.policy(), config.cluster().lookupDeadline())
                     : config.cluster().secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
                     .orElseGet(LocalFacts::empty);
             return review(config, facts);
