@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +26,7 @@ public final class Metrics {
     public static final List<String> INFORMERS = List.of("workspace-secrets", "platform-secrets", "namespaces");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter> cacheCounters = new ConcurrentHashMap<>();
 
     public Metrics() {
         // Registered up front so every series exists from the start.
@@ -129,9 +132,10 @@ public final class Metrics {
     }
 
     private Counter cacheCounter(String object, String result) {
-        return Counter.builder("billing_guard_cache_lookups")
+        // On every admission request: looked up in a map rather than built and registered again.
+        return cacheCounters.computeIfAbsent(object + "/" + result, k -> Counter.builder("billing_guard_cache_lookups")
                 .description("Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)")
-                .tag("object", object).tag("result", result).register(registry);
+                .tag("object", object).tag("result", result).register(registry));
     }
 
     private Counter liveCounter(String object, String outcome) {

@@ -349,10 +349,15 @@ public final class ScriptedApiServer implements AutoCloseable {
 
     /** Called with {@code changes} held. */
     private String workspaceSecret(int j) {
-        String model = changes[j] == 0 ? "gpt-5.4" : "gpt-change-" + changes[j];
+        return workspaceSecretJson(j, namespaces, versions[j], changes[j]);
+    }
+
+    /** Workspace secret {@code j} as the server sends it, at a resourceVersion and after change {@code change} (0: none). */
+    public static String workspaceSecretJson(int j, int namespaces, long version, int change) {
+        String model = change == 0 ? "gpt-5.4" : "gpt-change-" + change;
         return "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + secretName(j)
-                + "\",\"namespace\":\"" + namespaceOf(j) + "\",\"uid\":\"4f1c" + String.format("%08d", j)
-                + "-9a3e-4d7b-8c21-5e6f7a8b9c0d\",\"resourceVersion\":\"" + versions[j]
+                + "\",\"namespace\":\"" + namespace(j % namespaces) + "\",\"uid\":\"4f1c" + String.format("%08d", j)
+                + "-9a3e-4d7b-8c21-5e6f7a8b9c0d\",\"resourceVersion\":\"" + version
                 + "\",\"creationTimestamp\":\"2025-01-01T00:00:00Z\",\"labels\":{\"molecule.ai/workspace-id\":\"" + j
                 + "\",\"app.kubernetes.io/managed-by\":\"molecule-platform\"},\"annotations\":{\"molecule.ai/llm-billing-mode\":\""
                 + (j % 3 == 0 ? "byok" : "platform_managed") + "\"}},\"type\":\"Opaque\",\"data\":{"
