@@ -103,8 +103,8 @@ public final class ReviewCommand implements Callable<Integer> {
             throw new InputException("give --secrets or --kubeconfig, not both");
         }
         try (KubernetesClient client = cluster.kubeconfig()
-                .map(k -> Clusters.client(Optional.of(k), LiveFacts.DEFAULT_TIMEOUT)).orElse(null)) {
-            FactsSource facts = client != null ? new LiveFacts(client, config.policy())
+                .map(k -> Clusters.client(Optional.of(k), cluster.lookupDeadline())).orElse(null)) {
+            FactsSource facts = client != null ? new LiveFacts(client, config.policy(), cluster.lookupDeadline())
                     : cluster.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
                     .orElseGet(LocalFacts::empty);
             return review(config, facts, cluster.secrets().isEmpty() && client == null);

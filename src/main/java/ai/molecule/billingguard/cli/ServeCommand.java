@@ -150,6 +150,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         Metrics metrics = new Metrics();
         FactsSource facts;
+        InformerFacts informers = null; // null with --dev: local files are complete from the start
         if (config.server().dev()) {
             if (config.cluster().kubeconfig().isPresent()) {
                 throw new InputException("--dev reads facts from --secrets files, not from --kubeconfig");
@@ -161,7 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             KubernetesClient client = Clusters.client(config.cluster().kubeconfig(), Duration.ofSeconds(5));
             resources.add(client);
-            InformerFacts informers = new InformerFacts(client, config.policy(), metrics);
+            informers = new InformerFacts(client, config.cluster(), config.policy(), metrics);
             resources.add(informers);
             informers.start();
             facts = informers;
@@ -175,11 +176,11 @@ public final class ServeCommand implements Callable<Integer> {
         ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
         WebhookServer webhook = new WebhookServer(config, config.server().host(), handler, tls, metrics).start();
         resources.add(webhook);
-        FactsSource source = facts;
+        InformerFacts caches = informers;
         OpsServer ops = new OpsServer(config.server().host(), config.server().opsPort(), metrics, () -> {
             List<String> reasons = new ArrayList<>();
-            if (!source.synced()) {
-                reasons.add("caches not synced");
+            if (caches != null) {
+                caches.notSynced().ifPresent(reasons::add); // with each informer's progress
             }
             if (webhook.draining()) {
                 reasons.add("shutting down");

@@ -19,7 +19,8 @@ public final class Clusters {
     /**
      * @param kubeconfig     a kubeconfig file (its current context); empty = in-cluster service
      *                       account, else the usual defaults ({@code KUBECONFIG}, {@code ~/.kube/config})
-     * @param requestTimeout bound of each request, including the informers' lists (watches are not bounded by it)
+     * @param requestTimeout bound of each request made with this client (the facts sources derive clients
+     *                       of their own: the lookup deadline for live lookups, the list timeout for informer lists)
      * @throws InputException when the kubeconfig cannot be read
      */
     public static KubernetesClient client(Optional<Path> kubeconfig, Duration requestTimeout) {

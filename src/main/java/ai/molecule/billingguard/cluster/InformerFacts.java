@@ -1,93 +1,177 @@
 package ai.molecule.billingguard.cluster;
 
-import ai.molecule.billingguard.policy.FactsSource;
+import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.PolicyConfig;
+import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.policy.Facts;
+import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.policy.Lookup;
 import ai.molecule.billingguard.policy.NamespaceInfo;
 import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.Informable;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import ai.molecule.billingguard.metrics.Metrics;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 
 /**
  * Facts from informer caches of a live cluster: workspace secrets (any Secret with the workspace-id
- * label), platform secrets (label scope=global) and Namespaces, in all namespaces. The caches keep
- * no credential value ({@link CachedObjects}). A request is answered from them without an API
- * call; only when the workspace secret or the Namespace is missing does one bounded live GET
- * ({@link LiveFacts}) confirm the absence, because a secret created just before its pod may not
- * have reached the cache yet (or lacks the label the informer selects on).
+ * label), platform secrets (label scope=global) and Namespaces; in all namespaces, or, with
+ * {@code facts.watchNamespaces}, in those namespaces only (three informers each, the Namespace
+ * watched by name). The caches keep small records, never a credential value
+ * ({@link CachedObjects}), and list in pages ({@link PagedLister}).
  *
- * <p>Metrics: {@code billing_guard_cache_lookups_total{object,result}} and
- * {@code billing_guard_live_lookups_total{object,outcome}}.
+ * <p>Once synced, a request is answered from the caches without an API call; only when the
+ * workspace secret or the Namespace is missing do live GETs ({@link LiveFacts}) confirm the
+ * absence, because a secret created just before its pod may not have reached the cache yet (or
+ * lacks the label the informer selects on). Before sync every lookup is live. Either way all the
+ * lookups of one request run side by side within one deadline ({@code facts.lookupDeadlineMillis}).
+ * A namespace outside {@code watchNamespaces} is not looked up at all: its lookups fail closed,
+ * naming the setting.
+ *
+ * <p>Metrics: {@code billing_guard_cache_lookups_total{object,result}},
+ * {@code billing_guard_live_lookups_total{object,outcome}}, {@code billing_guard_cache_objects{object}}
+ * and the informers' list/watch restarts and page retries.
  */
 public final class InformerFacts implements FactsSource, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(InformerFacts.class);
+    /** Wait before a failed list page is asked for again (doubling per retry). */
+    static final Duration PAGE_BACKOFF = Duration.ofMillis(500);
 
     private final PolicyConfig config;
     private final LiveFacts live;
-    private final SharedIndexInformer<Secret> workspaceSecrets;
-    private final SharedIndexInformer<Secret> platformSecrets;
-    private final SharedIndexInformer<Namespace> namespaces;
     private final Metrics metrics;
+    private final ExecutorService executor;
+    /** The informers by namespace; the one key {@link #ALL} when every namespace is watched. */
+    private final Map<String, Scope> scopes = new LinkedHashMap<>();
+    private static final String ALL = "";
 
-    public InformerFacts(KubernetesClient client, PolicyConfig config, Metrics metrics) {
-        this(client, config, metrics, LiveFacts.DEFAULT_TIMEOUT);
+    /** The three informers of one scope: every namespace, or one watched namespace. */
+    private record Scope(CachedInformer<Secret, CachedObjects.WorkspaceSecretEntry> workspaceSecrets,
+                         CachedInformer<Secret, CachedObjects.PlatformSecretEntry> platformSecrets,
+                         CachedInformer<Namespace, CachedObjects.NamespaceEntry> namespaces) {
+        Stream<CachedInformer<?, ?>> informers() {
+            return Stream.of(workspaceSecrets, platformSecrets, namespaces);
+        }
     }
 
     /**
      * Creates the informers without starting them. The client is not closed here: the caller owns it.
      *
-     * @param liveTimeout bound of the live GET on a cache miss
+     * @param cluster the lookup deadline, the namespaces to watch, the list page size and page timeout
      */
-    public InformerFacts(KubernetesClient client, PolicyConfig config, Metrics metrics, Duration liveTimeout) {
+    public InformerFacts(KubernetesClient client, Config.Cluster cluster, PolicyConfig config, Metrics metrics) {
+        this(client, cluster, config, metrics, PAGE_BACKOFF);
+    }
+
+    InformerFacts(KubernetesClient client, Config.Cluster cluster, PolicyConfig config, Metrics metrics,
+                  Duration pageBackoff) {
         this.config = config;
-        this.live = new LiveFacts(client, config, liveTimeout);
         this.metrics = metrics;
-        Duration listTimeout = Duration.ofMillis(client.getConfiguration().getRequestTimeout());
-        this.workspaceSecrets = informer("workspace secrets",
-                client.secrets().inAnyNamespace().withLabel(config.workspaceIdLabel()),
-                s -> CachedObjects.workspaceSecret(s, config), listTimeout);
-        this.platformSecrets = informer("platform secrets",
-                client.secrets().inAnyNamespace().withLabel(config.secretScopeLabel(), config.secretScopeValue()),
-                CachedObjects::platformSecret, listTimeout);
-        this.namespaces = informer("namespaces", client.namespaces(), CachedObjects::namespace, listTimeout);
+        this.live = new LiveFacts(client, config, cluster.lookupDeadline());
+        // The informers' lists get a client of their own: a page is bounded by the list timeout,
+        // not by the request timeout of the caller's client, and retried here (PagedLister), not
+        // by fabric8's HTTP layer.
+        KubernetesClient lists = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                        .withRequestTimeout(Math.toIntExact(cluster.listTimeout().toMillis()))
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .adapt(KubernetesClient.class);
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "billing-guard-informer-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        CachedInformer.Paging paging = new CachedInformer.Paging(cluster.listPageSize(), cluster.listTimeout(), pageBackoff);
+        CachedObjects.Reducer reducer = new CachedObjects.Reducer(config);
+        if (cluster.watchNamespaces().isEmpty()) {
+            scopes.put(ALL, scope(paging, reducer, lists.secrets().inAnyNamespace().withLabel(config.workspaceIdLabel()),
+                    lists.secrets().inAnyNamespace().withLabel(config.secretScopeLabel(), config.secretScopeValue()),
+                    lists.namespaces()));
+        } else {
+            for (String ns : cluster.watchNamespaces()) {
+                scopes.put(ns, scope(paging, reducer, lists.secrets().inNamespace(ns).withLabel(config.workspaceIdLabel()),
+                        lists.secrets().inNamespace(ns).withLabel(config.secretScopeLabel(), config.secretScopeValue()),
+                        lists.namespaces().withName(ns)));
+            }
+        }
+        metrics.cacheObjects(Metrics.INFORMERS.get(0), () -> count(s -> s.workspaceSecrets().size()));
+        metrics.cacheObjects(Metrics.INFORMERS.get(1), () -> count(s -> s.platformSecrets().size()));
+        metrics.cacheObjects(Metrics.INFORMERS.get(2), () -> count(s -> s.namespaces().size()));
+    }
+
+    private Scope scope(CachedInformer.Paging paging, CachedObjects.Reducer reducer, Informable<Secret> workspaceSecrets,
+                        Informable<Secret> platformSecrets, Informable<Namespace> namespaces) {
+        return new Scope(
+                new CachedInformer<>(Metrics.INFORMERS.get(0), Secret.class, workspaceSecrets, paging, metrics, executor,
+                        reducer::workspaceSecret, CachedObjects::view),
+                new CachedInformer<>(Metrics.INFORMERS.get(1), Secret.class, platformSecrets, paging, metrics, executor,
+                        reducer::platformSecret, CachedObjects::view),
+                new CachedInformer<>(Metrics.INFORMERS.get(2), Namespace.class, namespaces, paging, metrics, executor,
+                        reducer::namespace, CachedObjects::view));
     }
 
     /** Starts listing and watching; returns at once. {@link #synced()} tells when the caches are complete. */
     public void start() {
-        informers().forEach(SharedIndexInformer::start);
+        informers().forEach(CachedInformer::start);
     }
 
     /** Whether every cache holds a full list (the readiness of the webhook). */
+    @Override
     public boolean synced() {
-        return informers().allMatch(SharedIndexInformer::hasSynced);
+        return informers().allMatch(CachedInformer::synced);
+    }
+
+    /**
+     * Objects cached so far per informer ({@link Metrics#INFORMERS}), with "synced" once its first
+     * list is complete: e.g. {@code workspace-secrets 12000 cached, platform-secrets 40 synced, namespaces 1000 synced}.
+     */
+    public String progress() {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < Metrics.INFORMERS.size(); i++) {
+            int kind = i;
+            List<CachedInformer<?, ?>> all = scopes.values().stream()
+                    .<CachedInformer<?, ?>>map(s -> s.informers().toList().get(kind)).toList();
+            int cached = all.stream().mapToInt(CachedInformer::size).sum();
+            parts.add(Metrics.INFORMERS.get(kind) + " " + cached
+                    + (all.stream().allMatch(CachedInformer::synced) ? " synced" : " cached"));
+        }
+        return String.join(", ", parts);
+    }
+
+    /** Why the webhook is not ready because of its caches, with their progress; empty once synced. */
+    public Optional<String> notSynced() {
+        return synced() ? Optional.empty() : Optional.of("caches not synced (" + progress() + ")");
     }
 
     @Override
     public void close() {
-        informers().forEach(SharedIndexInformer::close);
+        informers().forEach(CachedInformer::close);
+        executor.shutdownNow();
     }
 
     @Override
     public Facts facts(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
+        Scope scope = scopes.get(scopes.containsKey(ALL) ? ALL : namespace);
+        if (scope == null) {
+            return unwatched(namespace, workspaceSecretName, referencedSecrets);
+        }
         if (!synced()) {
             // A cache that has not listed yet cannot tell "absent" from "not seen yet", and a
             // missing platform secret would fail open: ask the API server.
@@ -98,65 +182,80 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
             live("namespace", facts.namespace());
             return facts;
         }
-        Lookup<WorkspaceSecret> secret = workspaceSecretName == null ? Lookup.absent()
-                : workspaceSecret(namespace, workspaceSecretName);
+        Deadline deadline = Deadline.after(live.deadline());
+        // Misses of both are confirmed side by side, within the request's deadline.
+        LookupPool.Pending<WorkspaceSecret> secret = workspaceSecretName == null ? LookupPool.done(Lookup.absent())
+                : workspaceSecret(scope, namespace, workspaceSecretName);
+        LookupPool.Pending<NamespaceInfo> ns = namespace(scope, namespace);
         Map<String, SecretLabels> referenced = new HashMap<>();
         for (String name : referencedSecrets) {
             String key = Cache.namespaceKeyFunc(namespace, name);
-            Secret labelled = Optional.ofNullable(platformSecrets.getIndexer().getByKey(key))
-                    .orElseGet(() -> workspaceSecrets.getIndexer().getByKey(key));
-            if (labelled != null) {
-                referenced.put(name, SecretFacts.labels(labelled.getMetadata().getLabels(), config));
+            boolean platform = scope.platformSecrets().get(key) != null;
+            CachedObjects.WorkspaceSecretEntry labelled = scope.workspaceSecrets().get(key);
+            if (platform || labelled != null) {
+                referenced.put(name, new SecretLabels(platform,
+                        Optional.ofNullable(labelled).map(CachedObjects.WorkspaceSecretEntry::workspaceId)));
             }
         }
-        return Facts.of(secret, namespace(namespace), referenced);
+        Lookup<WorkspaceSecret> secretAnswer = secret.await(deadline);
+        Lookup<NamespaceInfo> nsAnswer = ns.await(deadline);
+        if (secret.isLive()) {
+            live("secret", secretAnswer);
+        }
+        if (ns.isLive()) {
+            live("namespace", nsAnswer);
+        }
+        return Facts.of(secretAnswer, nsAnswer, referenced);
     }
 
-    private Lookup<WorkspaceSecret> workspaceSecret(String namespace, String name) {
-        Secret cached = workspaceSecrets.getIndexer().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    private LookupPool.Pending<WorkspaceSecret> workspaceSecret(Scope scope, String namespace, String name) {
+        CachedObjects.WorkspaceSecretEntry cached = scope.workspaceSecrets().get(Cache.namespaceKeyFunc(namespace, name));
         metrics.cacheLookup("secret", cached != null);
         if (cached == null) {
-            return live("secret", live.workspaceSecret(namespace, name));
+            return live.startWorkspaceSecret(namespace, name);
         }
         try {
-            return Lookup.found(SecretFacts.from(cached, config));
+            return LookupPool.done(Lookup.found(cached.toWorkspaceSecret(config)));
         } catch (SecretFacts.UndecodableValueException e) {
-            return Lookup.failed("Secret " + namespace + "/" + name, e.getMessage());
+            return LookupPool.done(Lookup.failed("Secret " + namespace + "/" + name, e.getMessage()));
         }
     }
 
-    private Lookup<NamespaceInfo> namespace(String namespace) {
-        Namespace cached = namespaces.getIndexer().getByKey(namespace);
+    private LookupPool.Pending<NamespaceInfo> namespace(Scope scope, String namespace) {
+        CachedObjects.NamespaceEntry cached = scope.namespaces().get(namespace);
         metrics.cacheLookup("namespace", cached != null);
-        return cached != null ? Lookup.found(LiveFacts.namespaceInfo(cached))
-                : live("namespace", live.namespace(namespace));
+        return cached != null ? LookupPool.done(Lookup.found(cached.toNamespaceInfo(config)))
+                : live.startNamespace(namespace);
     }
 
-    /** Every object the caches hold, for tests that look for leaked values. */
-    List<HasMetadata> cachedObjects() {
-        return Stream.of(workspaceSecrets.getStore().list(), platformSecrets.getStore().list(),
-                namespaces.getStore().list()).flatMap(List::stream).map(HasMetadata.class::cast).toList();
+    /**
+     * A namespace outside {@code facts.watchNamespaces}: the webhook's namespaceSelector should
+     * not send its pods, and billing-guard may not even be allowed to read it. Its lookups fail
+     * closed with a cause that names the setting, rather than guessing or calling the API server.
+     */
+    private Facts unwatched(String namespace, String workspaceSecretName, Set<String> referencedSecrets) {
+        String cause = "namespace " + namespace + " is not in facts.watchNamespaces";
+        return new Facts(workspaceSecretName == null ? Lookup.absent()
+                : Lookup.failed("Secret " + namespace + "/" + workspaceSecretName, cause),
+                Lookup.failed("Namespace " + namespace, cause),
+                referencedSecrets.isEmpty() ? Lookup.found(Map.of())
+                        : Lookup.failed("Secrets in namespace " + namespace, cause));
     }
 
-    private Stream<SharedIndexInformer<?>> informers() {
-        return Stream.of(workspaceSecrets, platformSecrets, namespaces);
+    /** Every record the caches hold, for tests that look at their shape or for leaked values. */
+    List<Object> cachedObjects() {
+        return informers().flatMap(i -> i.entries().stream()).map(Object.class::cast).toList();
     }
 
-    private static <T extends HasMetadata> SharedIndexInformer<T> informer(String what, Informable<T> source,
-                                                                           UnaryOperator<T> keep, Duration timeout) {
-        SharedIndexInformer<T> informer = source.runnableInformer(0);
-        informer.itemStore(new TransformingItemStore<>(keep));
-        // fabric8's default gives up when the first list fails (RBAC not bound yet, API server
-        // restarting), leaving the webhook unready for good; keep retrying with its backoff.
-        informer.exceptionHandler((started, failure) -> {
-            LOG.warn("informer for {}: {}; retrying", what, ApiErrors.cause(failure, timeout));
-            return true;
-        });
-        return informer;
+    private int count(ToIntFunction<Scope> size) {
+        return scopes.values().stream().mapToInt(size).sum();
     }
 
-    private <T> Lookup<T> live(String object, Lookup<T> lookup) {
+    private Stream<CachedInformer<?, ?>> informers() {
+        return scopes.values().stream().flatMap(Scope::informers);
+    }
+
+    private <T> void live(String object, Lookup<T> lookup) {
         metrics.liveLookup(object, lookup instanceof Lookup.Found ? "found" : lookup instanceof Lookup.Absent ? "absent" : "error");
-        return lookup;
     }
 }

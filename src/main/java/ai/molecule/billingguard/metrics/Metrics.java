@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -20,8 +22,11 @@ import java.util.function.Supplier;
 public final class Metrics {
     /** Object kinds a cluster lookup is about. */
     public static final List<String> OBJECTS = List.of("secret", "namespace", "platform-secrets");
+    /** The informers of the cluster facts, as {@code object} label values. */
+    public static final List<String> INFORMERS = List.of("workspace-secrets", "platform-secrets", "namespaces");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter> cacheCounters = new ConcurrentHashMap<>();
 
     public Metrics() {
         // Registered up front so every series exists from the start.
@@ -31,6 +36,11 @@ public final class Metrics {
         for (String object : OBJECTS) {
             List.of("found", "absent", "error").forEach(o -> liveCounter(object, o));
             lookupErrorCounter(object);
+        }
+        for (String informer : INFORMERS) {
+            listRestartCounter(informer);
+            watchRestartCounter(informer);
+            pageRetryCounter(informer);
         }
     }
 
@@ -84,6 +94,31 @@ public final class Metrics {
         liveCounter(object, outcome).increment();
     }
 
+    /**
+     * Exposes how many objects an informer's cache holds ({@link #INFORMERS}); while it syncs, its
+     * progress. One gauge per informer kind: the first supplier registered for it is kept.
+     */
+    public void cacheObjects(String informer, Supplier<Number> count) {
+        Gauge.builder("billing_guard_cache_objects", count)
+                .description("Objects held by an informer cache (while syncing: listed so far)")
+                .tag("object", informer).strongReference(true).register(registry);
+    }
+
+    /** An informer listing again from the first page (after a failed list, or a watch that ended 410 Gone). */
+    public void informerListRestart(String informer) {
+        listRestartCounter(informer).increment();
+    }
+
+    /** An informer starting a watch again (after listing again). */
+    public void informerWatchRestart(String informer) {
+        watchRestartCounter(informer).increment();
+    }
+
+    /** An informer asking again for a list page that failed, with the same continue token. */
+    public void informerPageRetry(String informer) {
+        pageRetryCounter(informer).increment();
+    }
+
     /** Exposes the serving certificate's expiry, in seconds since the epoch. */
     public void certificateNotAfter(Supplier<Instant> notAfter) {
         Gauge.builder("billing_guard_serving_certificate_not_after_seconds",
@@ -97,15 +132,34 @@ public final class Metrics {
     }
 
     private Counter cacheCounter(String object, String result) {
-        return Counter.builder("billing_guard_cache_lookups")
+        // On every admission request: looked up in a map rather than built and registered again.
+        return cacheCounters.computeIfAbsent(object + "/" + result, k -> Counter.builder("billing_guard_cache_lookups")
                 .description("Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)")
-                .tag("object", object).tag("result", result).register(registry);
+                .tag("object", object).tag("result", result).register(registry));
     }
 
     private Counter liveCounter(String object, String outcome) {
         return Counter.builder("billing_guard_live_lookups")
                 .description("Bounded API calls made when the caches could not answer")
                 .tag("object", object).tag("outcome", outcome).register(registry);
+    }
+
+    private Counter listRestartCounter(String informer) {
+        return Counter.builder("billing_guard_informer_list_restarts")
+                .description("Informer lists begun again from the first page")
+                .tag("object", informer).register(registry);
+    }
+
+    private Counter watchRestartCounter(String informer) {
+        return Counter.builder("billing_guard_informer_watch_restarts")
+                .description("Informer watches begun again after a new list")
+                .tag("object", informer).register(registry);
+    }
+
+    private Counter pageRetryCounter(String informer) {
+        return Counter.builder("billing_guard_informer_page_retries")
+                .description("Informer list pages asked for again with the same continue token")
+                .tag("object", informer).register(registry);
     }
 
     private Counter lookupErrorCounter(String object) {

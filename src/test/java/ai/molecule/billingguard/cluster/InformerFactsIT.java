@@ -1,5 +1,7 @@
 package ai.molecule.billingguard.cluster;
 
+import ai.molecule.billingguard.config.Config;
+import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.Lookup;
@@ -49,8 +51,21 @@ class InformerFactsIT {
         }
     }
 
+    static Config.Cluster cluster() {
+        return ConfigLoader.defaults().cluster();
+    }
+
+    static Config.Cluster cluster(Duration deadline, List<String> watchNamespaces) {
+        Config.Cluster d = cluster();
+        return new Config.Cluster(d.secrets(), d.kubeconfig(), deadline, watchNamespaces, d.listPageSize(), d.listTimeout());
+    }
+
     InformerFacts started() {
-        facts = new InformerFacts(client, CONFIG, metrics);
+        return started(cluster());
+    }
+
+    InformerFacts started(Config.Cluster cluster) {
+        facts = new InformerFacts(client, cluster, CONFIG, metrics);
         facts.start();
         await().atMost(Duration.ofSeconds(10)).until(facts::synced);
         return facts;
@@ -73,8 +88,9 @@ class InformerFactsIT {
     }
 
     boolean cached(String namespace, String name) {
-        return facts.cachedObjects().stream().anyMatch(o -> name.equals(o.getMetadata().getName())
-                && namespace.equals(o.getMetadata().getNamespace()));
+        String key = namespace + "/" + name;
+        return facts.cachedObjects().stream().anyMatch(o -> o instanceof CachedObjects.WorkspaceSecretEntry e
+                ? e.key().equals(key) : o instanceof CachedObjects.PlatformSecretEntry p && p.key().equals(key));
     }
 
     static WorkspaceSecret found(Lookup<WorkspaceSecret> lookup) {
@@ -133,7 +149,7 @@ class InformerFactsIT {
     void before_the_caches_sync_the_api_server_answers() {
         createNamespace("team-a");
         client.secrets().resource(workspaceSecret("openai").build()).create();
-        facts = new InformerFacts(client, CONFIG, metrics); // not started
+        facts = new InformerFacts(client, cluster(), CONFIG, metrics); // not started
 
         Facts answer = facts.facts("team-a", "ws-1-secrets", Set.of());
 
@@ -145,6 +161,85 @@ class InformerFactsIT {
     }
 
     @Test
+    void before_the_caches_sync_a_slow_api_server_gets_failed_lookups_within_the_deadline() {
+        createNamespace("team-a");
+        for (String path : List.of(SECRET_PATH, "/api/v1/namespaces/team-a",
+                "/api/v1/namespaces/team-a/secrets?labelSelector=molecule.ai%2Fsecret-scope%3Dglobal",
+                "/api/v1/namespaces/team-a/secrets?labelSelector=molecule.ai%2Fworkspace-id")) {
+            server.expect().get().delay(10, TimeUnit.SECONDS).withPath(path).andReturn(404, "{}").always();
+        }
+        facts = new InformerFacts(client, cluster(Duration.ofMillis(800), List.of()), CONFIG, metrics); // not started
+
+        long start = System.nanoTime();
+        Facts answer = facts.facts("team-a", "ws-1-secrets", Set.of("shared-llm"));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(answer.workspaceSecret()).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "timed out after 800ms"));
+        assertThat(answer.namespace()).isEqualTo(Lookup.failed("Namespace team-a", "timed out after 800ms"));
+        assertThat(answer.referencedSecrets()).isInstanceOf(Lookup.Failed.class);
+        assertThat(took).isLessThan(Duration.ofSeconds(10)); // did not wait for the server
+        assertThat(count("billing_guard_live_lookups", "secret", "outcome", "error")).isEqualTo(1);
+        assertThat(count("billing_guard_live_lookups", "namespace", "outcome", "error")).isEqualTo(1);
+    }
+
+    @Test
+    void readiness_progress_and_cache_gauges_count_what_each_informer_holds() {
+        createNamespace("team-a");
+        createNamespace("team-b");
+        client.secrets().resource(workspaceSecret("openai").build()).create();
+        client.secrets().resource(new SecretBuilder().withNewMetadata().withNamespace("team-a").withName("shared-llm")
+                .addToLabels("molecule.ai/secret-scope", "global").endMetadata().build()).create();
+        facts = new InformerFacts(client, cluster(), CONFIG, metrics);
+        assertThat(facts.notSynced()).contains(
+                "caches not synced (workspace-secrets 0 cached, platform-secrets 0 cached, namespaces 0 cached)");
+
+        facts.start();
+        await().atMost(Duration.ofSeconds(10)).until(facts::synced);
+
+        assertThat(facts.notSynced()).isEmpty();
+        assertThat(facts.progress()).isEqualTo("workspace-secrets 1 synced, platform-secrets 1 synced, namespaces 2 synced");
+        assertThat(metrics.scrape())
+                .contains("billing_guard_cache_objects{object=\"workspace-secrets\"} 1.0")
+                .contains("billing_guard_cache_objects{object=\"platform-secrets\"} 1.0")
+                .contains("billing_guard_cache_objects{object=\"namespaces\"} 2.0")
+                .contains("billing_guard_informer_list_restarts_total{object=\"namespaces\"} 0.0");
+        // Every informer listed in pages of facts.listPageSize.
+        List<String> lists = drainRequests().stream().filter(r -> r.getMethod().equals("GET")).map(RecordedRequest::getPath)
+                .filter(p -> !p.contains("watch=true") && (p.startsWith("/api/v1/secrets") || p.startsWith("/api/v1/namespaces?")))
+                .toList();
+        assertThat(lists).hasSize(3).allSatisfy(p -> assertThat(p).contains("limit=500"));
+    }
+
+    @Test
+    void watched_namespaces_have_informers_of_their_own_and_other_namespaces_fail_closed_without_an_api_call() {
+        createNamespace("team-a");
+        createNamespace("team-b");
+        client.secrets().resource(workspaceSecret("openai").build()).create();
+        client.secrets().resource(workspaceSecret("openai").editMetadata().withNamespace("team-b").endMetadata().build()).create();
+        started(cluster(Duration.ofSeconds(2), List.of("team-a")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> cached("team-a", "ws-1-secrets"));
+        List<String> lists = drainRequests().stream().filter(r -> r.getMethod().equals("GET")).map(RecordedRequest::getPath)
+                .filter(p -> !p.contains("watch=true")).toList();
+
+        Facts watched = facts.facts("team-a", "ws-1-secrets", Set.of("ws-1-secrets"));
+        Facts other = facts.facts("team-b", "ws-1-secrets", Set.of("ws-1-secrets"));
+
+        assertThat(lists).allSatisfy(p -> assertThat(p).satisfiesAnyOf(
+                x -> assertThat(x).startsWith("/api/v1/namespaces/team-a/secrets?"),
+                x -> assertThat(x).startsWith("/api/v1/namespaces?").contains("fieldSelector=metadata.name%3Dteam-a")));
+        assertThat(cached("team-b", "ws-1-secrets")).isFalse();
+        assertThat(found(watched.workspaceSecret()).provider()).isEqualTo("openai");
+        assertThat(watched.namespace()).isInstanceOf(Lookup.Found.class);
+        assertThat(watched.referencedSecrets()).isEqualTo(Lookup.found(Map.of("ws-1-secrets", new SecretLabels(false, Optional.of("1")))));
+        String cause = "namespace team-b is not in facts.watchNamespaces";
+        assertThat(other.workspaceSecret()).isEqualTo(Lookup.failed("Secret team-b/ws-1-secrets", cause));
+        assertThat(other.namespace()).isEqualTo(Lookup.failed("Namespace team-b", cause));
+        assertThat(other.referencedSecrets()).isEqualTo(Lookup.failed("Secrets in namespace team-b", cause));
+        assertThat(drainRequests()).isEmpty();
+        assertThat(facts.progress()).isEqualTo("workspace-secrets 1 synced, platform-secrets 0 synced, namespaces 1 synced");
+    }
+
+    @Test
     void labelled_platform_secrets_are_reported_by_name_per_namespace() {
         createNamespace("team-a");
         createNamespace("team-b");
@@ -153,12 +248,16 @@ class InformerFactsIT {
                     .addToLabels("molecule.ai/secret-scope", "global").endMetadata()
                     .addToData("CLAUDE_CODE_OAUTH_TOKEN", b64(SEED)).build()).create();
         }
+        client.secrets().resource(new SecretBuilder().withNewMetadata().withNamespace("team-a").withName("dual")
+                .addToLabels("molecule.ai/secret-scope", "global").addToLabels("molecule.ai/workspace-id", "7").endMetadata()
+                .build()).create();
         client.secrets().resource(new SecretBuilder().withNewMetadata().withNamespace("team-a").withName("not-global")
                 .addToLabels("molecule.ai/secret-scope", "workspace").endMetadata().build()).create();
         started();
 
-        Set<String> refs = Set.of("shared-llm", "more-global", "elsewhere", "not-global", "absent");
+        Set<String> refs = Set.of("shared-llm", "more-global", "elsewhere", "not-global", "absent", "dual");
         assertThat(facts.facts("team-a", null, refs).referencedSecrets()).isEqualTo(Lookup.found(Map.of(
+                "dual", new SecretLabels(true, Optional.of("7")),
                 "shared-llm", new SecretLabels(true, Optional.empty()),
                 "more-global", new SecretLabels(true, Optional.empty()))));
         assertThat(facts.facts("team-b", null, refs).referencedSecrets()).isEqualTo(Lookup.found(Map.of(
@@ -220,7 +319,10 @@ class InformerFactsIT {
             assertThat(answer.toString()).doesNotContain(leak);
             assertThat(metrics.scrape()).doesNotContain(leak);
         }
-        assertThat(cache).contains("ws-1-secrets", "shared-llm", CachedObjects.PLACEHOLDER);
+        assertThat(cache).contains("team-a/ws-1-secrets", "team-a/shared-llm", "OPENAI_API_KEY", "openai");
+        assertThat(facts.cachedObjects()).allSatisfy(o -> assertThat(o).isInstanceOfAny(
+                CachedObjects.WorkspaceSecretEntry.class, CachedObjects.PlatformSecretEntry.class,
+                CachedObjects.NamespaceEntry.class));
         assertThat(metrics.scrape())
                 .contains("billing_guard_cache_lookups_total{object=\"secret\",result=\"hit\"} 1.0")
                 .contains("billing_guard_cache_lookups_total{object=\"namespace\",result=\"hit\"} 1.0")

@@ -42,7 +42,7 @@ class LiveFactsIT {
     KubernetesClient client;
 
     LiveFacts live() {
-        return new LiveFacts(client, CONFIG); // the default bound, 2s: roomy enough for a cold JVM's first request
+        return new LiveFacts(client, CONFIG, Duration.ofSeconds(2)); // the default deadline: roomy enough for a cold JVM's first request
     }
 
     static Object status(int code, String reason) {
@@ -134,6 +134,27 @@ class LiveFactsIT {
 
         assertThat(lookup).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "timed out after 500ms"));
         assertThat(took).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void all_lookups_of_a_request_run_side_by_side_within_one_deadline() {
+        for (String path : List.of(SECRET, NAMESPACE, PLATFORM_LIST, WORKSPACE_LIST)) {
+            server.expect().get().delay(10, TimeUnit.SECONDS).withPath(path).andReturn(404, status(404, "NotFound")).once();
+        }
+
+        long start = System.nanoTime();
+        Facts facts = new LiveFacts(client, CONFIG, Duration.ofMillis(700)).facts("team-a", "ws-1-secrets", REFS);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(facts.workspaceSecret()).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "timed out after 700ms"));
+        assertThat(facts.namespace()).isEqualTo(Lookup.failed("Namespace team-a", "timed out after 700ms"));
+        assertThat(facts.referencedSecrets()).isEqualTo(Lookup.failed(
+                "Secrets labelled molecule.ai/secret-scope=global or molecule.ai/workspace-id in namespace team-a",
+                "timed out after 700ms"));
+        // Not the server's 10 s, nor four deadlines one after the other: the four requests were all
+        // sent within the one deadline.
+        assertThat(took).isLessThan(Duration.ofSeconds(10));
+        assertThat(paths(requests())).containsExactlyInAnyOrder(SECRET, NAMESPACE, PLATFORM_LIST, WORKSPACE_LIST);
     }
 
     @Test

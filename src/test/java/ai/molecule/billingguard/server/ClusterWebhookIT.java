@@ -2,6 +2,7 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.metrics.Metrics;
 import ai.molecule.billingguard.cluster.InformerFacts;
+import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.ConfigLoader;
 import ai.molecule.billingguard.json.Json;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -51,7 +53,7 @@ class ClusterWebhookIT {
         client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
                 .withName("molecule-platform-llm").addToLabels("molecule.ai/secret-scope", "global").endMetadata()
                 .addToStringData("CLAUDE_CODE_OAUTH_TOKEN", SEED).build()).create();
-        facts = new InformerFacts(client, ConfigLoader.defaults().policy(), new Metrics());
+        facts = new InformerFacts(client, ConfigLoader.defaults().cluster(), ConfigLoader.defaults().policy(), new Metrics());
         facts.start();
         await().atMost(Duration.ofSeconds(10)).until(facts::synced);
         webhook = new WebhookFixture(dir, facts, Map.of());
@@ -125,5 +127,30 @@ class ClusterWebhookIT {
         assertThat(answer.get("allowed").booleanValue()).isFalse();
         assertThat(answer.at("/status/message").stringValue()).contains("cannot read Secret team-demo/ws-demo-secrets",
                 "timed out");
+    }
+
+    @Test
+    void before_the_caches_sync_a_slow_api_server_gets_the_fail_closed_denial_not_a_webhook_timeout() throws Exception {
+        for (String path : List.of(SECRET_PATH, "/api/v1/namespaces/team-demo",
+                "/api/v1/namespaces/team-demo/secrets?labelSelector=molecule.ai%2Fsecret-scope%3Dglobal",
+                "/api/v1/namespaces/team-demo/secrets?labelSelector=molecule.ai%2Fworkspace-id")) {
+            server.expect().get().delay(30, TimeUnit.SECONDS).withPath(path).andReturn(404, "{}").always();
+        }
+        Config.Cluster defaults = ConfigLoader.defaults().cluster();
+        try (InformerFacts unsynced = new InformerFacts(client, new Config.Cluster(defaults.secrets(), defaults.kubeconfig(),
+                Duration.ofSeconds(1), List.of(), defaults.listPageSize(), defaults.listTimeout()),
+                ConfigLoader.defaults().policy(), new Metrics());
+             WebhookFixture cold = new WebhookFixture(Files.createDirectories(dir.resolve("cold")), unsynced, Map.of())) {
+            // The chart's webhook timeoutSeconds is 5: past it the API server applies failurePolicy instead.
+            HttpResponse<String> response = cold.client.send(HttpRequest.newBuilder(cold.webhook("/mutate"))
+                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(example)).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(unsynced.synced()).isFalse();
+            JsonNode answer = Json.JSON.readTree(response.body()).get("response");
+            assertThat(answer.get("allowed").booleanValue()).isFalse();
+            assertThat(answer.at("/status/message").stringValue())
+                    .contains("cannot read", "timed out after 1s", "fails closed");
+        }
     }
 }
