@@ -50,7 +50,7 @@ final class PatchBuilder {
     private static List<String> laterDuplicates(JsonNode env, String envPointer, Set<String> names, Set<String> removed) {
         List<String> duplicates = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (int j = 0; j < env.size(); j++) {
+        for (int j = 0; j < Json.count(env); j++) {
             String name = Json.text(env.get(j), "name");
             String pointer = Pointer.child(envPointer, j);
             if (names.contains(name) && !removed.contains(pointer) && !seen.add(name)) {

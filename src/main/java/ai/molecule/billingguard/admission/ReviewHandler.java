@@ -156,7 +156,7 @@ public final class ReviewHandler {
     private static Set<String> containerNames(JsonNode containers) {
         Set<String> names = new HashSet<>();
         if (containers != null) {
-            containers.forEach(c -> names.add(String.valueOf(Json.text(c, "name"))));
+            Json.elements(containers).forEach(c -> names.add(String.valueOf(Json.text(c, "name"))));
         }
         return names;
     }

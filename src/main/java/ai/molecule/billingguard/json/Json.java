@@ -111,6 +111,19 @@ public final class Json {
         }
     }
 
+    /**
+     * The number of elements of an array, 0 for anything else: a pod is tenant input, and an object or
+     * a string may stand where Kubernetes wants a list. Index loops over tenant arrays use this.
+     */
+    public static int count(JsonNode node) {
+        return node != null && node.isArray() ? node.size() : 0;
+    }
+
+    /** The elements of an array, none for anything else (see {@link #count}). */
+    public static Iterable<JsonNode> elements(JsonNode node) {
+        return node != null && node.isArray() ? node : List.of();
+    }
+
     /** A string field, or null when absent or not a string. */
     public static String text(JsonNode node, String field) {
         JsonNode v = node == null ? null : node.get(field);

@@ -143,7 +143,7 @@ final class Messages {
         int left = names.size();
         for (String name : names) {
             if (b.length() + name.length() + 1 > MAX_STRIPPED - 16) {
-                return b.append(",+").append(left).append(" more").toString();
+                return b.append(b.length() == 0 ? "+" : ",+").append(left).append(" more").toString();
             }
             b.append(b.length() == 0 ? "" : ",").append(name);
             left--;

@@ -77,13 +77,13 @@ public final class PodPolicy {
         long items = 0;
         JsonNode spec = pod.path("spec");
         for (String list : CONTAINER_LISTS) {
-            for (JsonNode container : spec.path(list)) {
-                items += 1 + container.path("env").size() + container.path("envFrom").size()
-                        + container.path("volumeMounts").size();
+            for (JsonNode container : Json.elements(spec.path(list))) {
+                items += 1 + Json.count(container.path("env")) + Json.count(container.path("envFrom"))
+                        + Json.count(container.path("volumeMounts"));
             }
         }
-        for (JsonNode volume : spec.path("volumes")) {
-            items += 1 + volume.path("projected").path("sources").size();
+        for (JsonNode volume : Json.elements(spec.path("volumes"))) {
+            items += 1 + Json.count(volume.path("projected").path("sources"));
         }
         if (items <= config.maxPodItems()) {
             return Optional.empty();
@@ -98,12 +98,13 @@ public final class PodPolicy {
         Set<String> names = new HashSet<>();
         JsonNode spec = pod.path("spec");
         for (String list : CONTAINER_LISTS) {
-            for (JsonNode container : spec.path(list)) {
-                container.path("env").forEach(e -> add(names, Json.text(e.path("valueFrom").path("secretKeyRef"), "name")));
-                container.path("envFrom").forEach(e -> add(names, Json.text(e.path("secretRef"), "name")));
+            for (JsonNode container : Json.elements(spec.path(list))) {
+                Json.elements(container.path("env")).forEach(e ->
+                        add(names, Json.text(e.path("valueFrom").path("secretKeyRef"), "name")));
+                Json.elements(container.path("envFrom")).forEach(e -> add(names, Json.text(e.path("secretRef"), "name")));
             }
         }
-        spec.path("volumes").forEach(v -> names.addAll(PodScan.volumeSecrets(v)));
+        Json.elements(spec.path("volumes")).forEach(v -> names.addAll(PodScan.volumeSecrets(v)));
         return names;
     }
 
@@ -256,8 +257,10 @@ public final class PodPolicy {
         List<String> pointers = new ArrayList<>();
         for (String list : CONTAINER_LISTS) {
             JsonNode containers = pod.path("spec").path(list);
-            for (int i = 0; i < containers.size(); i++) {
-                if (scope.editable(list, String.valueOf(Json.text(containers.get(i), "name")))) {
+            for (int i = 0; i < Json.count(containers); i++) {
+                // Only a container that is an object can be given env vars (a tenant may send anything).
+                if (containers.get(i).isObject()
+                        && scope.editable(list, String.valueOf(Json.text(containers.get(i), "name")))) {
                     pointers.add(Pointer.child(base + "/spec/" + list, i));
                 }
             }

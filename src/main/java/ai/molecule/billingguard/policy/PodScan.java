@@ -43,7 +43,7 @@ final class PodScan {
         List<String> names = new ArrayList<>();
         for (Map.Entry<String, JsonNode> source : volume.properties()) {
             if (source.getKey().equals("projected")) {
-                source.getValue().path("sources").forEach(s -> add(names, Json.text(s.path("secret"), "name")));
+                Json.elements(source.getValue().path("sources")).forEach(s -> add(names, Json.text(s.path("secret"), "name")));
             } else if (source.getValue().isObject()) {
                 // secret.secretName, azureFile.secretName, csi.nodePublishSecretRef, cephfs/rbd/iscsi/
                 // flexVolume/scaleIO/storageos.secretRef, and whatever future source names a Secret so.
@@ -78,7 +78,7 @@ final class PodScan {
         List<String> proxyKeys = new ArrayList<>();
         for (String list : CONTAINER_LISTS) {
             JsonNode containers = pod.path("spec").path(list);
-            for (int i = 0; i < containers.size(); i++) {
+            for (int i = 0; i < Json.count(containers); i++) {
                 JsonNode container = containers.get(i);
                 String name = String.valueOf(Json.text(container, "name"));
                 if (scope.editable(list, name)) {
@@ -93,12 +93,12 @@ final class PodScan {
 
     private void scanVolumes(JsonNode volumes, String pointer, List<Finding> findings, Set<String> removed,
                              Set<String> platform) {
-        for (int k = 0; k < volumes.size(); k++) {
+        for (int k = 0; k < Json.count(volumes); k++) {
             JsonNode volume = volumes.get(k);
             String name = String.valueOf(Json.text(volume, "name"));
             String at = Pointer.child(pointer, k);
             JsonNode sources = volume.path("projected").path("sources");
-            if (sources.isArray() && !sources.isEmpty()) {
+            if (Json.count(sources) > 0) {
                 scanProjected(name, at, sources, findings, removed, platform);
                 continue;
             }
@@ -119,7 +119,7 @@ final class PodScan {
     private void scanProjected(String name, String at, JsonNode sources, List<Finding> findings, Set<String> removed,
                                Set<String> platform) {
         List<Integer> platformSources = new ArrayList<>();
-        for (int s = 0; s < sources.size(); s++) {
+        for (int s = 0; s < Json.count(sources); s++) {
             if (classifier.platformVolumeSecret(Json.text(sources.get(s).path("secret"), "name"))) {
                 platformSources.add(s);
             }
@@ -157,17 +157,17 @@ final class PodScan {
     private void scanContainer(JsonNode container, String pointer, String where, Set<String> mountsToRemove,
                                Optional<WorkspaceSecret> own, List<Finding> items, List<String> proxyKeys) {
         JsonNode env = container.path("env");
-        for (int j = 0; j < env.size(); j++) {
+        for (int j = 0; j < Json.count(env); j++) {
             JsonNode entry = env.get(j);
             String variable = Json.text(entry, "name");
             int index = j;
             classifier.env(entry).ifPresent(reason -> items.add(new Finding(Pointer.child(pointer + "/env", index),
-                    "env " + Text.name(variable) + where + " (" + reason + ")", String.valueOf(variable),
+                    "env " + Text.name(variable) + where + " (" + reason + ")", variable == null ? Text.name(null) : variable,
                     classifier.role(Json.text(entry.path("valueFrom").path("secretKeyRef"), "name"))
                             == Classifier.Role.PLATFORM)));
         }
         JsonNode envFrom = container.path("envFrom");
-        for (int j = 0; j < envFrom.size(); j++) {
+        for (int j = 0; j < Json.count(envFrom); j++) {
             JsonNode entry = envFrom.get(j);
             String secret = Json.text(entry.path("secretRef"), "name");
             int index = j;
@@ -187,7 +187,7 @@ final class PodScan {
             }
         }
         JsonNode mounts = container.path("volumeMounts");
-        for (int j = 0; j < mounts.size(); j++) {
+        for (int j = 0; j < Json.count(mounts); j++) {
             String volume = Json.text(mounts.get(j), "name");
             if (volume != null && mountsToRemove.contains(volume)) {
                 items.add(new Finding(Pointer.child(pointer + "/volumeMounts", j),

@@ -45,7 +45,7 @@ final class UserKeys {
     boolean delivered(JsonNode pod, String base, Classifier classifier, WorkspaceSecret secret, Set<String> accepted,
                       Set<String> removed) {
         JsonNode containers = pod.path("spec").path("containers");
-        for (int i = 0; i < containers.size(); i++) {
+        for (int i = 0; i < Json.count(containers); i++) {
             Map<String, String> effective = effective(containers.get(i), Pointer.child(base + "/spec/containers", i),
                     classifier, secret, removed);
             for (String name : accepted) {
@@ -63,7 +63,7 @@ final class UserKeys {
                                                  WorkspaceSecret secret, Set<String> removed) {
         Map<String, String> effective = new HashMap<>();
         JsonNode envFrom = container.path("envFrom");
-        for (int j = 0; j < envFrom.size(); j++) {
+        for (int j = 0; j < Json.count(envFrom); j++) {
             if (!removed.contains(Pointer.child(pointer + "/envFrom", j)) && classifier.role(
                     Json.text(envFrom.get(j).path("secretRef"), "name")) == Classifier.Role.OWN_WORKSPACE) {
                 String prefix = Optional.ofNullable(Json.text(envFrom.get(j), "prefix")).orElse("");
@@ -71,7 +71,7 @@ final class UserKeys {
             }
         }
         JsonNode env = container.path("env");
-        for (int j = 0; j < env.size(); j++) {
+        for (int j = 0; j < Json.count(env); j++) {
             String name = Json.text(env.get(j), "name");
             if (name == null || removed.contains(Pointer.child(pointer + "/env", j))) {
                 continue;
