@@ -56,7 +56,7 @@ public final class CertsCommand implements Callable<Integer> {
         Config.Certs certs = common.load(flags).certs();
         String svc = certs.service();
         String ns = certs.namespace();
-        ServingCertificates.Files files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
+        ServingCertificates.IssuedFiles files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
                 svc + "." + ns + ".svc", dnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()), false);
         out.println("ca.crt:   " + files.ca());
         out.println("tls.crt:  " + files.certificate());

@@ -132,7 +132,7 @@ public final class ServeCommand implements Callable<Integer> {
     private int serve(Config config, Resources resources) throws Exception {
         Path cert;
         Path key;
-        ServingCertificates.Files devCerts = null;
+        ServingCertificates.IssuedFiles devCerts = null;
         if (config.server().tlsCert().isPresent()) {
             cert = config.server().tlsCert().get();
             key = config.server().tlsKey().orElseThrow();

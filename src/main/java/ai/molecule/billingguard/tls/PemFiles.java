@@ -136,12 +136,8 @@ public final class PemFiles {
             throw new PemException(mismatch + ": key is " + key.getAlgorithm()
                     + ", certificate is " + publicKey.getAlgorithm());
         }
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
-            default -> throw new PemException(keyName + ": unsupported key algorithm " + key.getAlgorithm());
-        };
+        String algorithm = SignatureAlgorithms.forKey(key.getAlgorithm()).orElseThrow(
+                () -> new PemException(keyName + ": unsupported key algorithm " + key.getAlgorithm()));
         try {
             byte[] challenge = new byte[32];
             new SecureRandom().nextBytes(challenge);
