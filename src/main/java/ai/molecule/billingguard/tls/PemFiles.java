@@ -128,7 +128,7 @@ public final class PemFiles {
     }
 
     /** Proves the key belongs to the leaf by signing with one and verifying with the other. */
-    private static void requireMatch(PrivateKey key, X509Certificate leaf, String keyName, String certName) {
+    static void requireMatch(PrivateKey key, X509Certificate leaf, String keyName, String certName) {
         PublicKey publicKey = leaf.getPublicKey();
         String mismatch = keyName + ": private key does not match the first certificate in " + certName
                 + " (the server's own certificate must come first)";

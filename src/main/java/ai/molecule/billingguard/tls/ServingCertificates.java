@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -57,10 +56,9 @@ public final class ServingCertificates {
         Path caKeyFile = null;
         if (writeCaKey) {
             caKeyFile = dir.resolve("ca.key");
-            write(caKeyFile, new CertAndKey(ca.certificate(), ca.signingKey()).privateKeyPem(), "rw-------");
+            write(caKeyFile, ca.signingKeyPem(), "rw-------");
         }
-        return new IssuedFiles(caFile, caKeyFile, certFile, keyFile,
-                Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+        return new IssuedFiles(caFile, caKeyFile, certFile, keyFile, CertificateAuthority.caBundle(ca.certificatePem()));
     }
 
     /**
