@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -91,6 +92,15 @@ public final class CertificateSet {
     /** The serving pair for {@link CertificateReloader}, its parts named {@code where/tls.crt} and {@code where/tls.key}. */
     public PemPair servingPair(String where) {
         return new PemPair(where + "/tls.crt", ascii(certificate), where + "/tls.key", ascii(privateKey));
+    }
+
+    /**
+     * The serving certificate (the first of {@code tls.crt}).
+     *
+     * @throws PemException when it cannot be read: ask {@link #problem} first
+     */
+    public X509Certificate leaf() {
+        return PemFiles.certificates("tls.crt", ascii(Objects.requireNonNull(certificate, "no tls.crt"))).get(0);
     }
 
     /** The certificate of the signing CA (the first of {@code ca.crt}), if it can be read. */
