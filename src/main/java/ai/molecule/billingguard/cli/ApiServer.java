@@ -3,7 +3,10 @@ package ai.molecule.billingguard.cli;
 import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.cluster.Clusters;
 import ai.molecule.billingguard.pki.ApiFailure;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,7 @@ final class ApiServer implements AutoCloseable {
     private static final Duration RETRY = Duration.ofSeconds(10);
 
     private final KubernetesClient client;
+    private final KubernetesClient prober;
     private final String url;
     private final String origin;
     private final ScheduledExecutorService retries;
@@ -44,6 +48,10 @@ final class ApiServer implements AutoCloseable {
 
     private ApiServer(KubernetesClient client, String origin) {
         this.client = client;
+        // The probe's own client makes one attempt per probe: fabric8's retries with back-off would
+        // turn "connection refused" into "timed out" before the probe's bound
+        this.prober = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory())
+                .withConfig(new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
         this.url = client.getConfiguration().getMasterUrl();
         this.origin = origin;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,6 +109,7 @@ final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         retries.shutdownNow();
+        prober.close();
         client.close();
     }
 
@@ -118,7 +127,7 @@ final class ApiServer implements AutoCloseable {
     /** GET /version, bounded: empty when it answered. */
     private Optional<String> versionProblem() {
         try {
-            CompletableFuture.supplyAsync(client::getKubernetesVersion).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.supplyAsync(prober::getKubernetesVersion).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return Optional.empty();
         } catch (TimeoutException e) {
             return Optional.of(ApiFailure.describe(e, REQUEST_TIMEOUT));

@@ -94,10 +94,12 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = common.load(flags());
         checkCombination(config);
+        Optional<String> selfManagedNamespace = config.selfManaged().enabled() ? Optional.of(selfManagedNamespace(config))
+                : Optional.empty();
         Resources resources = new Resources();
         Shutdown shutdown = new Shutdown(config.server(), resources, out);
         try {
-            shutdown.serving(serve(config, resources));
+            shutdown.serving(serve(config, selfManagedNamespace, resources));
         } catch (Exception | Error e) {
             shutdown.cancel(); // the exit code is start-up's to give, not the hook's
             resources.close();
@@ -148,8 +150,16 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** Where the self-managed Secret lives: the config's namespace, else the pod's own. */
+    private static String selfManagedNamespace(Config config) {
+        return config.selfManaged().namespace()
+                .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")).filter(n -> !n.isBlank()))
+                .orElseThrow(() -> new InputException("--self-managed-tls needs the namespace of its Secret and Service: "
+                        + "set selfManaged.namespace (--self-managed-namespace) or POD_NAMESPACE"));
+    }
+
     /** Starts everything; returns the running webhook once it serves. */
-    private WebhookServer serve(Config config, Resources resources) throws Exception {
+    private WebhookServer serve(Config config, Optional<String> selfManagedNamespace, Resources resources) throws Exception {
         Config.Server server = config.server();
         Metrics metrics = new Metrics();
         Readiness readiness = new Readiness();
@@ -164,8 +174,8 @@ public final class ServeCommand implements Callable<Integer> {
         FactsSource facts = facts(config, dev, cluster, metrics, resources, readiness);
 
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
-        CertificateReloader reloader = resources.add(new CertificateReloader(servingPair(config, dev, cluster, resources, readiness),
-                tls, server.certReload()));
+        CertificateReloader reloader = resources.add(new CertificateReloader(
+                servingPair(config, selfManagedNamespace, dev, cluster, resources, readiness), tls, server.certReload()));
         readiness.certificateLoaded();
         metrics.certificateNotAfter(reloader::notAfter);
 
@@ -202,8 +212,9 @@ public final class ServeCommand implements Callable<Integer> {
      * The serving pair: the given files, the dev throwaway pair, or the self-managed pair (which
      * may take a while: the API server is asked until it answers; an RBAC refusal ends start-up).
      */
-    private static Supplier<PemPair> servingPair(Config config, DevMode dev, ApiServer cluster, Resources resources,
-                                                 Readiness readiness) throws InterruptedException {
+    private static Supplier<PemPair> servingPair(Config config, Optional<String> selfManagedNamespace, DevMode dev,
+                                                 ApiServer cluster, Resources resources, Readiness readiness)
+            throws InterruptedException {
         Optional<Path> cert = config.server().tlsCert();
         if (cert.isPresent()) {
             Path key = config.server().tlsKey().orElseThrow();
@@ -212,12 +223,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (dev != null) {
             return dev::servingPair;
         }
-        String namespace = config.selfManaged().namespace()
-                .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")).filter(n -> !n.isBlank()))
-                .orElseThrow(() -> new InputException("--self-managed-tls needs the namespace of its Secret and Service: "
-                        + "set selfManaged.namespace (--self-managed-namespace) or POD_NAMESPACE"));
         SelfManagedCertificates selfManaged = resources.add(new SelfManagedCertificates(cluster.client(),
-                SelfManagedCertificates.Settings.of(config.selfManaged(), namespace)));
+                SelfManagedCertificates.Settings.of(config.selfManaged(), selfManagedNamespace.orElseThrow())));
         readiness.obtainingCertificate(selfManaged::problem);
         selfManaged.start();
         return selfManaged::servingPair;

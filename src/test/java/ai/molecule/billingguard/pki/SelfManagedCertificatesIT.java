@@ -6,6 +6,7 @@ import ai.molecule.billingguard.tls.CertificateAuthority;
 import ai.molecule.billingguard.tls.CertificateBuilder;
 import ai.molecule.billingguard.tls.CertificateReloader;
 import ai.molecule.billingguard.tls.CertificateSet;
+import ai.molecule.billingguard.tls.ServiceTlsClient;
 import ai.molecule.billingguard.tls.TlsFixtures;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

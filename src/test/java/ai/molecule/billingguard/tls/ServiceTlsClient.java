@@ -1,6 +1,4 @@
-package ai.molecule.billingguard.pki;
-
-import ai.molecule.billingguard.tls.Trust;
+package ai.molecule.billingguard.tls;
 
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -16,14 +14,14 @@ import java.security.cert.X509Certificate;
  * the caBundle's CA and the Service's DNS name (the socket goes to 127.0.0.1, the name is what
  * the handshake verifies). One request per connection, so every call is a new handshake.
  */
-final class ServiceTlsClient {
-    record Answer(X509Certificate served, String statusLine) {
+public final class ServiceTlsClient {
+    public record Answer(X509Certificate served, String statusLine) {
     }
 
     private ServiceTlsClient() {
     }
 
-    static Answer get(int port, X509Certificate ca, String serviceName) throws IOException {
+    public static Answer get(int port, X509Certificate ca, String serviceName) throws IOException {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         plain.setSoTimeout(10_000);
