@@ -136,6 +136,9 @@ public final class ServeCommand implements Callable<Integer> {
             if (selfManaged) {
                 throw new InputException("--self-managed-tls needs a cluster; --dev serves a throwaway certificate");
             }
+            if (files) {
+                throw new InputException("--dev serves a throwaway certificate: give --tls-cert and --tls-key without --dev");
+            }
         } else {
             if (config.cluster().secrets().isPresent()) {
                 throw new InputException("--secrets is for --dev (and review); serve reads facts from the cluster");

@@ -344,7 +344,7 @@ public final class LoadHarness {
         Files.writeString(config, "server:\n  drainSeconds: 0\n  shutdownTimeoutSeconds: 5\n");
         CompletableFuture<Integer> port = new CompletableFuture<>();
         CompletableFuture<Path> ca = new CompletableFuture<>();
-        Pattern webhook = Pattern.compile("webhook https://localhost:(\\d+)");
+        Pattern webhook = Pattern.compile("webhook https://\\S+:(\\d+) ");
         Writer lines = new Writer() {
             private final StringBuilder line = new StringBuilder();
 

@@ -56,6 +56,11 @@ class ServeCommandTest {
         ReviewCommandTest.Run dev = run("serve", "--dev", "--self-managed-tls");
         assertThat(dev.exit()).isEqualTo(2);
         assertThat(dev.err()).isEqualTo("billing-guard: --self-managed-tls needs a cluster; --dev serves a throwaway certificate\n");
+
+        ReviewCommandTest.Run devFiles = run("serve", "--dev", "--tls-cert", cert.toString(), "--tls-key", key.toString());
+        assertThat(devFiles.exit()).isEqualTo(2);
+        assertThat(devFiles.err()).isEqualTo(
+                "billing-guard: --dev serves a throwaway certificate: give --tls-cert and --tls-key without --dev\n");
     }
 
     @Test

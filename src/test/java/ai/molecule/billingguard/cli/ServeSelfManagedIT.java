@@ -55,20 +55,7 @@ class ServeSelfManagedIT {
                 .addNewWebhook().withName("pods.billing-guard.molecule.ai").withNewClientConfig().withNewService()
                 .withName("billing-guard").withNamespace(NS).withPath("/validate").endService().endClientConfig().endWebhook()
                 .build()).create();
-        kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                current-context: mock
-                clusters:
-                - name: mock
-                  cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                - name: u
-                  user: {token: mock-token}
-                contexts:
-                - name: mock
-                  context: {cluster: mock, user: u}
-                """.formatted(client.getMasterUrl()));
+        kubeconfig = Kubeconfigs.write(tmp, client.getMasterUrl().toString(), "mock-token");
         config = Files.writeString(tmp.resolve("config.yaml"), "server:\n  drainSeconds: 0\n  shutdownTimeoutSeconds: 5\n");
     }
 

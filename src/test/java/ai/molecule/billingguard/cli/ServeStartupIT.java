@@ -152,20 +152,7 @@ class ServeStartupIT {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             closed = socket.getLocalPort();
         }
-        Path kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                current-context: stopped
-                clusters:
-                - name: stopped
-                  cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}
-                users:
-                - name: u
-                  user: {token: some-token}
-                contexts:
-                - name: stopped
-                  context: {cluster: stopped, user: u}
-                """.formatted(closed));
+        Path kubeconfig = Kubeconfigs.write(tmp, "https://127.0.0.1:" + closed, "some-token");
         ServingCertificates.IssuedFiles tls = certificates();
         ServeProcess serve = serve(Map.of(), "--kubeconfig", kubeconfig.toString(), "--tls-cert", tls.certificate().toString(),
                 "--tls-key", tls.privateKey().toString(), "--port", "0", "--ops-port", "0", "--config", quickStop().toString());
