@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ArrayNode;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -67,23 +66,16 @@ final class CaBundles {
     }
 
     /**
-     * Sets {@code caBundle} where it differs, in both configurations.
+     * Sets {@code caBundle} where it differs, in both configurations; a configuration that does
+     * not exist is logged once, and set on a later call once it does.
      *
-     * @return the configurations that do not exist (yet)
      * @throws ApiCallException when a configuration cannot be read or patched
      */
-    List<String> ensure(String caBundle) {
-        List<String> missing = new ArrayList<>();
-        for (Target target : targets) {
-            if (!ensure(target, caBundle)) {
-                missing.add(target.describe());
-            }
-        }
-        return missing;
+    void ensure(String caBundle) {
+        targets.forEach(target -> ensure(target, caBundle));
     }
 
-    /** @return false when the configuration does not exist */
-    private synchronized boolean ensure(Target target, String caBundle) {
+    private synchronized void ensure(Target target, String caBundle) {
         HasMetadata configuration;
         try {
             configuration = target.resource().get().get();
@@ -94,7 +86,7 @@ final class CaBundles {
             if (reportedMissing.add(target.name() + "/" + target.kind())) {
                 LOG.warn("{} does not exist yet: its caBundle will be set once it does", target.describe());
             }
-            return false;
+            return;
         }
         reportedMissing.remove(target.name() + "/" + target.kind());
         List<Webhook> webhooks = target.webhooks().apply(configuration);
@@ -106,7 +98,7 @@ final class CaBundles {
             }
         }
         if (patch.isEmpty()) {
-            return true;
+            return;
         }
         try {
             target.resource().get().patch(PatchContext.of(PatchType.JSON), patch.toString());
@@ -114,7 +106,6 @@ final class CaBundles {
             throw ApiCallException.of(e, "patch " + target.plural() + "/" + target.name(), timeout);
         }
         LOG.atInfo().addKeyValue("webhooks", patch.size() / 2).log("caBundle set in " + target.describe());
-        return true;
     }
 
     private static String caBundle(WebhookClientConfig config) {

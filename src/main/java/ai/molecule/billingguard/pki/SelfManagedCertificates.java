@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -156,10 +155,7 @@ public final class SelfManagedCertificates implements AutoCloseable {
     private synchronized void reconcile() {
         CertificateSet set = ensureSecret();
         // Trust first, then serve: a new CA must be in the caBundle before a certificate it signed is served
-        List<String> missing = caBundles.ensure(set.caBundle());
-        if (!missing.isEmpty()) {
-            LOG.debug("caBundle not set yet in {}", missing);
-        }
+        caBundles.ensure(set.caBundle());
         serve(set);
     }
 
