@@ -195,8 +195,17 @@ public final class ServeProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the process if it still runs: SIGTERM first, so it deletes what it wrote (the dev keys), then SIGKILL. */
     @Override
     public void close() {
+        if (process.isAlive()) {
+            process.toHandle().destroy();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         process.destroyForcibly();
     }
 

@@ -119,6 +119,9 @@ class ServeStartupIT {
         String patch = shell(dev.awaitStdoutLine("Patch: ", Duration.ofSeconds(5)));
         assertThat(Json.JSON.readTree(patch).isArray()).as(patch).isTrue();
         assertThat(patch).contains("\"op\":\"remove\"").contains("MOLECULE_LLM_BILLING_MODE");
+
+        dev.sigterm();
+        assertThat(dev.awaitExit(PATIENCE)).isZero();
     }
 
     @Test

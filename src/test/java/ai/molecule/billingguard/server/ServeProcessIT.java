@@ -63,7 +63,7 @@ class ServeProcessIT {
     @AfterEach
     void stop() {
         if (served != null) {
-            served.process.destroyForcibly();
+            served.serve.close();
         }
     }
 
