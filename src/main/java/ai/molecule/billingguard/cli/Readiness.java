@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  */
 final class Readiness {
     private volatile Supplier<Optional<String>> certificate = () -> Optional.of("no serving certificate yet");
-    private volatile BooleanSupplier synced = () -> false;
+    private volatile Supplier<Optional<String>> notSynced = () -> Optional.of("caches not synced");
     private volatile Supplier<Optional<String>> apiServer = Optional::empty;
     private volatile BooleanSupplier draining = () -> false;
 
@@ -26,9 +26,12 @@ final class Readiness {
         certificate = Optional::empty;
     }
 
-    /** @param unreachable why the API server does not answer, while it does not */
-    void facts(BooleanSupplier synced, Supplier<Optional<String>> unreachable) {
-        this.synced = synced;
+    /**
+     * @param notSynced   why the facts are not complete yet, empty once they are
+     * @param unreachable why the API server does not answer, while it does not: added to the former
+     */
+    void facts(Supplier<Optional<String>> notSynced, Supplier<Optional<String>> unreachable) {
+        this.notSynced = notSynced;
         this.apiServer = unreachable;
     }
 
@@ -39,9 +42,7 @@ final class Readiness {
     List<String> reasons() {
         List<String> reasons = new ArrayList<>();
         certificate.get().ifPresent(reasons::add);
-        if (!synced.getAsBoolean()) {
-            reasons.add("caches not synced" + apiServer.get().map(p -> ": " + p).orElse(""));
-        }
+        notSynced.get().ifPresent(reason -> reasons.add(reason + apiServer.get().map(p -> ": " + p).orElse("")));
         if (draining.getAsBoolean()) {
             reasons.add("shutting down");
         }

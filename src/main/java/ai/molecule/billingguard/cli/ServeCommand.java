@@ -201,13 +201,13 @@ public final class ServeCommand implements Callable<Integer> {
                                      Readiness readiness) {
         if (dev != null) {
             FactsSource local = DevMode.facts(config.cluster().secrets(), config.policy());
-            readiness.facts(local::synced, Optional::empty);
+            readiness.facts(Optional::empty, Optional::empty); // files are complete from the start
             return local;
         }
         cluster.probe();
         InformerFacts informers = resources.add(new InformerFacts(cluster.client(), config.policy(), metrics));
         informers.start();
-        readiness.facts(informers::synced, cluster::unreachable);
+        readiness.facts(() -> informers.synced() ? Optional.empty() : Optional.of("caches not synced"), cluster::unreachable);
         return informers;
     }
 

@@ -1,22 +1,24 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.ConfigLoader;
-import ai.molecule.billingguard.policy.Facts;
-import ai.molecule.billingguard.policy.Lookup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 
 import static ai.molecule.billingguard.cli.ReviewCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,39 +91,38 @@ class ServeCommandTest {
 
     @Test
     void the_built_in_examples_are_the_repository_examples_and_read_from_a_jar_too() throws Exception {
-        // From target/classes: the build copied examples/cluster there
-        LocalFacts fromClasses = DevMode.facts(java.util.Optional.empty(), ConfigLoader.defaults().policy());
-        LocalFacts fromRepository = LocalFacts.load(Path.of("examples/cluster"), ConfigLoader.defaults().policy());
-        assertThat(facts(fromClasses)).isEqualTo(facts(fromRepository)).contains("Found");
+        Map<String, String> repository = contents(Path.of("examples/cluster"));
+        assertThat(repository).containsOnlyKeys("namespaces.yaml", "platform-secrets.yaml", "workspace-secrets.yaml");
+
+        // From target/classes, where the build copied them
+        assertThat(DevMode.readBuiltIn(ServeCommandTest.class.getResource(DevMode.EXAMPLES + "cluster"), ServeCommandTest::contents))
+                .isEqualTo(repository);
+        DevMode.facts(Optional.empty(), ConfigLoader.defaults().policy()); // and they load as facts
 
         // From a jar, as java -jar runs it
         Path jar = dir.resolve("examples.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (String name : new String[] {"namespaces.yaml", "workspace-secrets.yaml", "platform-secrets.yaml"}) {
+            for (String name : repository.keySet()) {
                 out.putNextEntry(new JarEntry("examples/cluster/" + name));
-                Files.copy(Path.of("examples/cluster", name), (OutputStream) out);
+                out.write(repository.get(name).getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
             }
         }
         URL folder = URI.create("jar:" + jar.toUri() + "!/examples/cluster").toURL();
-        LocalFacts fromJar = DevMode.readBuiltIn(folder, path -> LocalFacts.load(path, ConfigLoader.defaults().policy()));
-        assertThat(facts(fromJar)).isEqualTo(facts(fromRepository));
+        assertThat(DevMode.readBuiltIn(folder, ServeCommandTest::contents)).isEqualTo(repository);
     }
 
-    /** What the example facts say about the README's workspaces, as comparable text. */
-    private static String facts(LocalFacts source) {
-        StringBuilder text = new StringBuilder();
-        for (String workspace : new String[] {"reno", "byok", "plat", "codex", "quiet", "demo"}) {
-            Facts facts = source.facts("team-demo", "ws-" + workspace + "-secrets");
-            text.append(workspace).append(": ").append(describe(facts.workspaceSecret())).append(", namespace ")
-                    .append(describe(facts.namespace())).append(", platform secrets ")
-                    .append(describe(facts.labelledPlatformSecrets())).append('\n');
+    /** The files of a folder by name, with their text. */
+    private static Map<String, String> contents(Path folder) {
+        try (Stream<Path> files = Files.list(folder)) {
+            Map<String, String> contents = new TreeMap<>();
+            for (Path file : files.toList()) {
+                contents.put(file.getFileName().toString(), Files.readString(file));
+            }
+            return contents;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return text.toString();
-    }
-
-    private static String describe(Lookup<?> lookup) {
-        return lookup instanceof Lookup.Found<?> found ? "Found " + found.value() : lookup.getClass().getSimpleName();
     }
 
     @Test
