@@ -70,7 +70,7 @@ public final class CertsCommand implements Callable<Integer> {
         }
         String svc = certs.service();
         String ns = certs.namespace();
-        var files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
+        ServingCertificates.IssuedFiles files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
                 svc + "." + ns + ".svc", dnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()), false);
         out.println("ca.crt:   " + files.ca());
         out.println("tls.crt:  " + files.certificate());

@@ -2,19 +2,17 @@ package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.admission.ReviewHandler;
-import ai.molecule.billingguard.cluster.Clusters;
-import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.InformerFacts;
-import ai.molecule.billingguard.cluster.LocalFacts;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
-import ai.molecule.billingguard.policy.PodPolicy;
 import ai.molecule.billingguard.metrics.Metrics;
+import ai.molecule.billingguard.pki.SelfManagedCertificates;
+import ai.molecule.billingguard.policy.FactsSource;
+import ai.molecule.billingguard.policy.PodPolicy;
 import ai.molecule.billingguard.server.OpsServer;
 import ai.molecule.billingguard.server.WebhookServer;
 import ai.molecule.billingguard.tls.CertificateReloader;
-import ai.molecule.billingguard.tls.ServingCertificates;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import ai.molecule.billingguard.tls.PemPair;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,23 +22,26 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /** {@code billing-guard serve}: the HTTPS admission webhook and its ops port, until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the admission webhook over HTTPS (POST /mutate, POST /validate) and the ops port "
                 + "(plain HTTP: /healthz, /readyz, /metrics).",
-                "--dev needs no cluster: a self-signed certificate and facts from local YAML (default: examples/)."})
+                "The serving certificate comes from --tls-cert/--tls-key, from --self-managed-tls (kept in a Secret, "
+                        + "renewed and put into the webhooks' caBundle by billing-guard), or with --dev is a throwaway one.",
+                "--dev needs no cluster: facts from --secrets, or from the examples built into billing-guard."})
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger("billing-guard");
 
@@ -51,14 +52,16 @@ public final class ServeCommand implements Callable<Integer> {
     Boolean dev;
 
     @Option(names = "--secrets", paramLabel = "PATH",
-            description = "With --dev: YAML file or directory of Secrets and Namespaces (default examples; env BILLING_GUARD_SECRETS)")
+            description = "With --dev: YAML file or directory of Secrets and Namespaces (default: the built-in examples; "
+                    + "env BILLING_GUARD_SECRETS)")
     String secrets;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE",
-            description = "Cluster to watch (default: in-cluster config or ~/.kube/config; env BILLING_GUARD_KUBECONFIG)")
+            description = "Cluster to watch (default: KUBECONFIG or ~/.kube/config, else in-cluster config; env BILLING_GUARD_KUBECONFIG)")
     String kubeconfig;
 
-    @Option(names = "--host", paramLabel = "ADDR", description = "Interface to bind (default 0.0.0.0; env BILLING_GUARD_HOST)")
+    @Option(names = "--host", paramLabel = "ADDR",
+            description = "Interface to bind (default 0.0.0.0, with --dev 127.0.0.1; env BILLING_GUARD_HOST)")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", description = "HTTPS webhook port (default 8443; env BILLING_GUARD_PORT)")
@@ -73,15 +76,15 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key, reloaded on change (env BILLING_GUARD_TLS_KEY)")
     String tlsKey;
 
-    private final PrintWriter out;
+    @Option(names = "--self-managed-tls",
+            description = "Keep a CA and serving certificate in a Secret and the webhooks' caBundle (env BILLING_GUARD_SELF_MANAGED_TLS)")
+    Boolean selfManaged;
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
+    @Option(names = "--self-managed-namespace", paramLabel = "NS",
+            description = "Namespace of that Secret and of the Service (default POD_NAMESPACE; env BILLING_GUARD_SELF_MANAGED_NAMESPACE)")
+    String selfManagedNamespace;
+
+    private final PrintWriter out;
 
     public ServeCommand(PrintWriter out) {
         this.out = out;
@@ -89,6 +92,24 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Config config = common.load(flags());
+        checkCombination(config);
+        Optional<String> selfManagedNamespace = config.selfManaged().enabled() ? Optional.of(selfManagedNamespace(config))
+                : Optional.empty();
+        Resources resources = new Resources();
+        Shutdown shutdown = new Shutdown(config.server(), resources, out);
+        try {
+            shutdown.serving(serve(config, selfManagedNamespace, resources));
+        } catch (Exception | Error e) {
+            shutdown.cancel(); // the exit code is start-up's to give, not the hook's
+            resources.close();
+            throw e;
+        }
+        shutdown.await();
+        return 0;
+    }
+
+    private Map<Knob, String> flags() {
         Map<Knob, String> flags = new HashMap<>();
         flags.put(Knob.DEV, dev == null ? null : dev.toString());
         flags.put(Knob.SECRETS, secrets);
@@ -98,25 +119,168 @@ public final class ServeCommand implements Callable<Integer> {
         flags.put(Knob.OPS_PORT, opsPort);
         flags.put(Knob.TLS_CERT, tlsCert);
         flags.put(Knob.TLS_KEY, tlsKey);
-        Config config = common.load(flags);
-        Resources resources = new Resources();
-        try {
-            return serve(config, resources);
-        } finally {
-            resources.close();
+        flags.put(Knob.SELF_MANAGED, selfManaged == null ? null : selfManaged.toString());
+        flags.put(Knob.SELF_MANAGED_NAMESPACE, selfManagedNamespace);
+        return flags;
+    }
+
+    /** Options that contradict each other, refused before anything starts. */
+    private static void checkCombination(Config config) {
+        Config.Server server = config.server();
+        boolean files = server.tlsCert().isPresent();
+        boolean selfManaged = config.selfManaged().enabled();
+        if (server.dev()) {
+            if (config.cluster().kubeconfig().isPresent()) {
+                throw new InputException("--dev reads facts from --secrets files, not from --kubeconfig");
+            }
+            if (selfManaged) {
+                throw new InputException("--self-managed-tls needs a cluster; --dev serves a throwaway certificate");
+            }
+            if (files) {
+                throw new InputException("--dev serves a throwaway certificate: give --tls-cert and --tls-key without --dev");
+            }
+        } else {
+            if (config.cluster().secrets().isPresent()) {
+                throw new InputException("--secrets is for --dev (and review); serve reads facts from the cluster");
+            }
+            if (files && selfManaged) {
+                throw new InputException("give --tls-cert and --tls-key, or --self-managed-tls, not both");
+            }
+            if (!files && !selfManaged) {
+                throw new InputException("serve needs --tls-cert and --tls-key, or --self-managed-tls in a cluster "
+                        + "(or --dev to try it with a throwaway certificate)");
+            }
         }
     }
 
+    /** Where the self-managed Secret lives: the config's namespace, else the pod's own. */
+    private static String selfManagedNamespace(Config config) {
+        return config.selfManaged().namespace()
+                .or(() -> Optional.ofNullable(System.getenv("POD_NAMESPACE")).filter(n -> !n.isBlank()))
+                .orElseThrow(() -> new InputException("--self-managed-tls needs the namespace of its Secret and Service: "
+                        + "set selfManaged.namespace (--self-managed-namespace) or POD_NAMESPACE"));
+    }
+
+    /** Starts everything; returns the running webhook once it serves. */
+    private WebhookServer serve(Config config, Optional<String> selfManagedNamespace, Resources resources) throws Exception {
+        Config.Server server = config.server();
+        Metrics metrics = new Metrics();
+        Readiness readiness = new Readiness();
+        DevMode dev = server.dev() ? resources.add(DevMode.create(server.host())) : null;
+        ApiServer cluster = dev == null ? resources.add(ApiServer.connect(config.cluster().kubeconfig())) : null;
+
+        // The ops port first: while the rest starts (an API server not reachable yet, a certificate
+        // not obtained yet) liveness holds and /readyz says what is missing.
+        OpsServer ops = resources.add(bind(Knob.OPS_PORT, server.host(), server.opsPort(),
+                () -> new OpsServer(server.host(), server.opsPort(), metrics, readiness::reasons).start()));
+
+        FactsSource facts = facts(config, dev, cluster, metrics, resources, readiness);
+
+        SslContextFactory.Server tls = CertificateReloader.serverFactory();
+        CertificateReloader reloader = resources.add(new CertificateReloader(
+                servingPair(config, selfManagedNamespace, dev, cluster, resources, readiness), tls, server.certReload()));
+        readiness.certificateLoaded();
+        metrics.certificateNotAfter(reloader::notAfter);
+
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
+        WebhookServer webhook = resources.add(bind(Knob.PORT, server.host(), server.port(),
+                () -> new WebhookServer(config, server.host(), handler, tls, metrics).start()));
+        readiness.draining(webhook::draining);
+
+        LOG.atInfo().addKeyValue("webhookPort", webhook.port()).addKeyValue("opsPort", ops.port())
+                .addKeyValue("host", server.host()).addKeyValue("dev", server.dev())
+                .addKeyValue("certificate", certificateSource(config)).log("billing-guard serving");
+        if (dev != null) {
+            dev.printBanner(out, server.host(), webhook.port(), ops.port(), config.cluster().secrets());
+        }
+        return webhook;
+    }
+
+    /** Where facts come from: local YAML with --dev, informers over the cluster otherwise. */
+    private static FactsSource facts(Config config, DevMode dev, ApiServer cluster, Metrics metrics, Resources resources,
+                                     Readiness readiness) {
+        if (dev != null) {
+            FactsSource local = DevMode.facts(config.cluster().secrets(), config.policy());
+            readiness.facts(Optional::empty, Optional::empty); // files are complete from the start
+            return local;
+        }
+        cluster.probe();
+        InformerFacts informers = resources.add(new InformerFacts(cluster.client(), config.cluster(), config.policy(),
+                metrics));
+        informers.start();
+        readiness.facts(informers::notSynced, cluster::unreachable); // with each informer's progress
+        return informers;
+    }
+
+    /**
+     * The serving pair: the given files, the dev throwaway pair, or the self-managed pair (which
+     * may take a while: the API server is asked until it answers; an RBAC refusal ends start-up).
+     */
+    private static Supplier<PemPair> servingPair(Config config, Optional<String> selfManagedNamespace, DevMode dev,
+                                                 ApiServer cluster, Resources resources, Readiness readiness)
+            throws InterruptedException {
+        Optional<Path> cert = config.server().tlsCert();
+        if (cert.isPresent()) {
+            Path key = config.server().tlsKey().orElseThrow();
+            return () -> PemPair.read(cert.get(), key);
+        }
+        if (dev != null) {
+            return dev::servingPair;
+        }
+        SelfManagedCertificates selfManaged = resources.add(new SelfManagedCertificates(cluster.client(),
+                SelfManagedCertificates.Settings.of(config.selfManaged(), selfManagedNamespace.orElseThrow())));
+        readiness.obtainingCertificate(selfManaged::problem);
+        selfManaged.start();
+        return selfManaged::servingPair;
+    }
+
+    private static String certificateSource(Config config) {
+        return config.server().tlsCert().isPresent() ? "files" : config.server().dev() ? "dev" : "self-managed";
+    }
+
+    /**
+     * Starts a server on a port; a port already taken is one line naming the flag that moves it.
+     * The port is tried first with a plain socket, so that the server's own error log does not
+     * precede that line; the server's bind failure says the same if the port is taken in between.
+     */
+    private static <T> T bind(Knob knob, String host, int port, Supplier<T> start) {
+        if (port != 0) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(host, port));
+            } catch (IOException e) {
+                throw bindFailure(knob, host, port, e);
+            }
+        }
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException bind) {
+                    throw bindFailure(knob, host, port, bind);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static InputException bindFailure(Knob knob, String host, int port, IOException e) {
+        String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return new InputException(e instanceof BindException && e.getMessage() != null && e.getMessage().contains("in use")
+                ? "port " + port + " is already in use (" + address + "): choose another with " + knob.flag()
+                : "cannot listen on " + address + " (" + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "): check --host");
+    }
+
     /** What {@code serve} opened, closed once in reverse order: by the SIGTERM hook, or on a start-up error. */
-    private static final class Resources implements AutoCloseable {
+    private static final class Resources {
         private final List<AutoCloseable> opened = new ArrayList<>();
 
-        synchronized void add(AutoCloseable resource) {
+        synchronized <T extends AutoCloseable> T add(T resource) {
             opened.add(resource);
+            return resource;
         }
 
-        @Override
-        public synchronized void close() {
+        synchronized void close() {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
                     opened.get(i).close();
@@ -129,92 +293,56 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(Config config, Resources resources) throws Exception {
-        Path cert;
-        Path key;
-        ServingCertificates.Files devCerts = null;
-        if (config.server().tlsCert().isPresent()) {
-            cert = config.server().tlsCert().get();
-            key = config.server().tlsKey().orElseThrow();
-        } else if (config.server().dev()) {
-            // A throwaway CA for this process only; the README's curl trusts it by path.
-            Path dir = Files.createTempDirectory("billing-guard-dev-");
-            resources.add(() -> deleteTree(dir)); // the throwaway key does not outlive the process
-            devCerts = ServingCertificates.write(dir, "billing-guard dev CA", "localhost", List.of("localhost"),
-                    List.of("127.0.0.1", "::1"), Duration.ofDays(7), true);
-            cert = devCerts.certificate();
-            key = devCerts.privateKey();
-        } else {
-            throw new InputException("serve needs --tls-cert and --tls-key (or --dev for a self-signed certificate)");
+    /**
+     * SIGTERM: drain the webhook (see {@link WebhookServer#shutdown}), close everything, and end the
+     * process with status 0 — a stop that was asked for and carried out is not a failure, whether
+     * the drain finished early or ran into {@code server.shutdownTimeoutSeconds} (the log says
+     * which). Only a shutdown that itself failed exits 1. Without the explicit halt the JVM would
+     * report 143 (killed by SIGTERM) however cleanly it stopped.
+     */
+    private static final class Shutdown {
+        private final Thread hook;
+        private volatile WebhookServer webhook;
+
+        Shutdown(Config.Server server, Resources resources, PrintWriter out) {
+            this.hook = new Thread(() -> {
+                int status = 0;
+                try {
+                    WebhookServer serving = webhook;
+                    if (serving != null) {
+                        serving.shutdown(server.drain(), server.shutdownTimeout());
+                    }
+                } catch (InterruptedException e) {
+                    status = 1;
+                } catch (RuntimeException e) {
+                    LOG.atError().log("shutdown failed: " + e.getClass().getSimpleName());
+                    status = 1;
+                } finally {
+                    resources.close();
+                }
+                out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(status);
+            }, "billing-guard-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
         }
 
-        Metrics metrics = new Metrics();
-        FactsSource facts;
-        InformerFacts informers = null; // null with --dev: local files are complete from the start
-        if (config.server().dev()) {
-            if (config.cluster().kubeconfig().isPresent()) {
-                throw new InputException("--dev reads facts from --secrets files, not from --kubeconfig");
-            }
-            facts = LocalFacts.load(config.cluster().secrets().orElse(Path.of("examples")), config.policy());
-        } else {
-            if (config.cluster().secrets().isPresent()) {
-                throw new InputException("--secrets is for --dev (and review); serve reads facts from the cluster");
-            }
-            KubernetesClient client = Clusters.client(config.cluster().kubeconfig(), Duration.ofSeconds(5));
-            resources.add(client);
-            informers = new InformerFacts(client, config.cluster(), config.policy(), metrics);
-            resources.add(informers);
-            informers.start();
-            facts = informers;
+        void serving(WebhookServer webhook) {
+            this.webhook = webhook;
         }
 
-        SslContextFactory.Server tls = CertificateReloader.serverFactory();
-        CertificateReloader reloader = new CertificateReloader(cert, key, tls, config.server().certReload());
-        resources.add(reloader);
-        metrics.certificateNotAfter(reloader::notAfter);
-
-        ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
-        WebhookServer webhook = new WebhookServer(config, config.server().host(), handler, tls, metrics).start();
-        resources.add(webhook);
-        InformerFacts caches = informers;
-        OpsServer ops = new OpsServer(config.server().host(), config.server().opsPort(), metrics, () -> {
-            List<String> reasons = new ArrayList<>();
-            if (caches != null) {
-                caches.notSynced().ifPresent(reasons::add); // with each informer's progress
-            }
-            if (webhook.draining()) {
-                reasons.add("shutting down");
-            }
-            return reasons;
-        }).start();
-        resources.add(ops);
-
-        LOG.atInfo().addKeyValue("webhookPort", webhook.port()).addKeyValue("opsPort", ops.port())
-                .addKeyValue("dev", config.server().dev()).log("billing-guard serving");
-        if (devCerts != null) {
-            out.println("billing-guard --dev: webhook https://localhost:" + webhook.port()
-                    + " (POST /mutate, POST /validate), ops http://localhost:" + ops.port() + " (/healthz /readyz /metrics)");
-            out.println("CA certificate: " + devCerts.ca());
-            out.println("Serving certificate: " + devCerts.certificate() + ", key: " + devCerts.privateKey()
-                    + " (replace them and new connections get the new pair; the CA key for signing one is "
-                    + devCerts.caKey() + "; all deleted on exit)");
-            out.println("Try:  curl --cacert " + devCerts.ca() + " -H 'Content-Type: application/json' "
-                    + "--data @examples/admission/pod-create.json https://localhost:" + webhook.port() + "/mutate");
-            out.flush();
-        }
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        /** Start-up failed: leave the exit code to it. */
+        void cancel() {
             try {
-                webhook.shutdown(config.server().drain(), config.server().shutdownTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                resources.close();
-                stopped.countDown();
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // SIGTERM arrived during start-up: the hook is running and ends the process
             }
-        }, "billing-guard-shutdown"));
-        stopped.await();
-        return 0;
+        }
+
+        /** Blocks until the hook ends the process. */
+        void await() throws InterruptedException {
+            new CountDownLatch(1).await();
+        }
     }
 }

@@ -13,10 +13,14 @@ public record CertAndKey(X509Certificate certificate, PrivateKey privateKey) {
      * the root needs no intermediates, and the root itself is the client's business (caBundle).
      */
     public String certificatePem() {
+        return certificatePem(certificate);
+    }
+
+    static String certificatePem(X509Certificate certificate) {
         try {
             return pem("CERTIFICATE", certificate.getEncoded());
         } catch (CertificateEncodingException e) {
-            throw new IllegalStateException("cannot encode a certificate we just built", e);
+            throw new IllegalStateException("cannot encode a certificate we hold", e);
         }
     }
 

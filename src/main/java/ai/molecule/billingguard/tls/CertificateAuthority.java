@@ -1,8 +1,10 @@
 package ai.molecule.billingguard.tls;
 
+import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Base64;
 
 /** A root CA that signs serving certificates: its certificate (the caBundle) and its signing key. */
 public final class CertificateAuthority {
@@ -31,6 +33,16 @@ public final class CertificateAuthority {
 
     PrivateKey signingKey() {
         return root.privateKey();
+    }
+
+    /** The signing key as PKCS#8 PEM, for whoever must keep this CA to sign again later. */
+    String signingKeyPem() {
+        return root.privateKeyPem();
+    }
+
+    /** A webhook configuration's {@code caBundle}: the PEM of the CA certificates to trust, base64-encoded. */
+    public static String caBundle(String caCertificatesPem) {
+        return Base64.getEncoder().encodeToString(caCertificatesPem.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

@@ -187,14 +187,8 @@ public final class CertificateBuilder {
     }
 
     private static String signatureAlgorithm(PrivateKey key) {
-        switch (key.getAlgorithm()) {
-            case "RSA":
-                return "SHA256withRSA";
-            case "EC":
-                return "SHA256withECDSA";
-            default:
-                throw new IllegalArgumentException("unsupported signing key algorithm " + key.getAlgorithm());
-        }
+        return SignatureAlgorithms.forKey(key.getAlgorithm()).orElseThrow(
+                () -> new IllegalArgumentException("unsupported signing key algorithm " + key.getAlgorithm()));
     }
 
     private static String requireText(String value, String what) {

@@ -17,12 +17,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Serves a PEM certificate and key through a Jetty {@link SslContextFactory.Server} and swaps them
- * in when the files change, without dropping a connection.
+ * in when they change, without dropping a connection. The pair comes from a source polled by
+ * content: two files, or a pair another part of the process keeps in memory (self-managed
+ * certificates).
  *
- * <p>The files are polled (content hash) rather than watched: a Kubernetes Secret volume updates by
+ * <p>Files are polled (content hash) rather than watched: a Kubernetes Secret volume updates by
  * swapping a {@code ..data} symlink, which WatchService does not report for the files behind it.
  * A pair that does not load — half written, or a key that is not the certificate's — is not
  * applied: the old certificate stays in service, one warning is logged for that content, and the
@@ -31,8 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CertificateReloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateReloader.class);
 
-    private final Path certFile;
-    private final Path keyFile;
+    private final Supplier<PemPair> source;
     private final SslContextFactory.Server factory;
     private final ScheduledExecutorService poller;
     private final AtomicLong reloads = new AtomicLong();
@@ -58,20 +60,28 @@ public final class CertificateReloader implements AutoCloseable {
     }
 
     /**
-     * Loads the pair into {@code factory} — call it before the server starts — and starts polling.
+     * Loads the pair of files into {@code factory} — call it before the server starts — and starts polling them.
      *
      * @throws PemException when the initial pair cannot be used: the server must not start without it
      */
     public CertificateReloader(Path certFile, Path keyFile, SslContextFactory.Server factory, Duration pollInterval) {
+        this(() -> PemPair.read(certFile, keyFile), factory, pollInterval);
+    }
+
+    /**
+     * The same for any source of PEM pairs, asked once now and then every {@code pollInterval}.
+     *
+     * @param source returns the pair to serve; a {@link PemException} from it keeps the old pair in service
+     * @throws PemException when the initial pair cannot be used: the server must not start without it
+     */
+    public CertificateReloader(Supplier<PemPair> source, SslContextFactory.Server factory, Duration pollInterval) {
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("poll interval must be positive, got " + pollInterval);
         }
-        this.certFile = certFile;
-        this.keyFile = keyFile;
+        this.source = source;
         this.factory = factory;
-        byte[] cert = PemFiles.read(certFile);
-        byte[] key = PemFiles.read(keyFile);
-        KeyStore store = PemFiles.keyStore(certFile.toString(), cert, keyFile.toString(), key);
+        PemPair pair = source.get();
+        KeyStore store = keyStore(pair);
         if (factory.isStarted()) {
             apply(store);
         } else {
@@ -79,9 +89,9 @@ public final class CertificateReloader implements AutoCloseable {
             factory.setKeyStore(store);
         }
         appliedStore = store;
-        appliedHash = hash(cert, key);
+        appliedHash = hash(pair);
         served = leaf(store);
-        LOG.info("TLS certificate loaded from {}: {}", certFile, describe(served));
+        LOG.info("TLS certificate loaded from {}: {}", pair.certificateName(), describe(served));
 
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tls-certificate-reloader");
@@ -124,22 +134,20 @@ public final class CertificateReloader implements AutoCloseable {
 
     private void poll() {
         try {
-            byte[] cert;
-            byte[] key;
+            PemPair pair;
             try {
-                cert = PemFiles.read(certFile);
-                key = PemFiles.read(keyFile);
+                pair = source.get();
             } catch (PemException e) {
                 reject(null, e.getMessage()); // mid-swap or deleted; the next poll reads again
                 return;
             }
-            byte[] hash = hash(cert, key);
+            byte[] hash = hash(pair);
             if (Arrays.equals(hash, appliedHash) || Arrays.equals(hash, rejectedHash)) {
                 return; // unchanged, or the same bytes that already failed
             }
             KeyStore store;
             try {
-                store = PemFiles.keyStore(certFile.toString(), cert, keyFile.toString(), key);
+                store = keyStore(pair);
             } catch (PemException e) {
                 reject(hash, e.getMessage());
                 return;
@@ -151,7 +159,7 @@ public final class CertificateReloader implements AutoCloseable {
             lastProblem = null;
             served = leaf(store);
             reloads.incrementAndGet();
-            LOG.info("TLS certificate reloaded from {}: {}", certFile, describe(served));
+            LOG.info("TLS certificate reloaded from {}: {}", pair.certificateName(), describe(served));
         } catch (RuntimeException e) {
             // never let an exception end the schedule; the bytes are retried on the next poll
             reject(null, "reload failed: " + e.getClass().getSimpleName());
@@ -189,12 +197,16 @@ public final class CertificateReloader implements AutoCloseable {
         }
     }
 
-    private static byte[] hash(byte[] cert, byte[] key) {
+    private static KeyStore keyStore(PemPair pair) {
+        return PemFiles.keyStore(pair.certificateName(), pair.certificate(), pair.privateKeyName(), pair.privateKey());
+    }
+
+    private static byte[] hash(PemPair pair) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(cert);
+            digest.update(pair.certificate());
             digest.update((byte) 0); // a boundary, so moving bytes between the files changes the hash
-            digest.update(key);
+            digest.update(pair.privateKey());
             return digest.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);

@@ -128,7 +128,7 @@ public final class PemFiles {
     }
 
     /** Proves the key belongs to the leaf by signing with one and verifying with the other. */
-    private static void requireMatch(PrivateKey key, X509Certificate leaf, String keyName, String certName) {
+    static void requireMatch(PrivateKey key, X509Certificate leaf, String keyName, String certName) {
         PublicKey publicKey = leaf.getPublicKey();
         String mismatch = keyName + ": private key does not match the first certificate in " + certName
                 + " (the server's own certificate must come first)";
@@ -136,12 +136,8 @@ public final class PemFiles {
             throw new PemException(mismatch + ": key is " + key.getAlgorithm()
                     + ", certificate is " + publicKey.getAlgorithm());
         }
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
-            default -> throw new PemException(keyName + ": unsupported key algorithm " + key.getAlgorithm());
-        };
+        String algorithm = SignatureAlgorithms.forKey(key.getAlgorithm()).orElseThrow(
+                () -> new PemException(keyName + ": unsupported key algorithm " + key.getAlgorithm()));
         try {
             byte[] challenge = new byte[32];
             new SecureRandom().nextBytes(challenge);

@@ -13,9 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -33,23 +30,20 @@ public final class ServingCertificates {
      *
      * @param caKey the CA's private key, or null when it was not written
      */
-    public record Files(Path ca, Path caKey, Path certificate, Path privateKey, String caBundle) {
+    public record IssuedFiles(Path ca, Path caKey, Path certificate, Path privateKey, String caBundle) {
     }
 
     /** @throws InputException naming the file that could not be written */
-    public static Files write(Path dir, String caName, String commonName, List<String> dnsNames, List<String> ips,
+    public static IssuedFiles write(Path dir, String caName, String commonName, List<String> dnsNames, List<String> ips,
                               Duration validity, boolean writeCaKey) {
-        // One validity window for both, so the CA never expires before the certificate it signed
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Instant notBefore = now.minus(Duration.ofMinutes(5));
-        Instant notAfter = now.plus(validity);
-        CertificateAuthority ca = new CertificateAuthority(CertificateBuilder.rootCa(caName)
-                .validity(notBefore, notAfter).build());
+        CertificateAuthority ca = CertificateAuthority.generate(caName, validity);
+        // The CA's own validity window for the certificate too, so the CA never expires before it
         CertAndKey tls = CertificateBuilder.endEntity(ca).commonName(commonName)
                 .dnsNames(dnsNames.toArray(String[]::new)).ipAddresses(ips.toArray(String[]::new))
-                .validity(notBefore, notAfter).build();
+                .validity(ca.certificate().getNotBefore().toInstant(), ca.certificate().getNotAfter().toInstant())
+                .build();
         try {
-            java.nio.file.Files.createDirectories(dir);
+            Files.createDirectories(dir);
         } catch (IOException e) {
             throw new InputException("certs: cannot create directory " + dir + " (" + reason(e) + ")");
         }
@@ -62,10 +56,9 @@ public final class ServingCertificates {
         Path caKeyFile = null;
         if (writeCaKey) {
             caKeyFile = dir.resolve("ca.key");
-            write(caKeyFile, new CertAndKey(ca.certificate(), ca.signingKey()).privateKeyPem(), "rw-------");
+            write(caKeyFile, ca.signingKeyPem(), "rw-------");
         }
-        return new Files(caFile, caKeyFile, certFile, keyFile,
-                Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+        return new IssuedFiles(caFile, caKeyFile, certFile, keyFile, CertificateAuthority.caBundle(ca.certificatePem()));
     }
 
     /**
@@ -76,16 +69,16 @@ public final class ServingCertificates {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            tmp = java.nio.file.Files.createTempFile(dir, "." + file.getFileName(), ".tmp"); // 0600 on POSIX
+            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp"); // 0600 on POSIX
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                java.nio.file.Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(posixMode));
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(posixMode));
             }
-            java.nio.file.Files.writeString(tmp, content, StandardCharsets.US_ASCII);
-            java.nio.file.Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(tmp, content, StandardCharsets.US_ASCII);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             if (tmp != null) {
                 try {
-                    java.nio.file.Files.deleteIfExists(tmp);
+                    Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
                     // best effort; the write error below is what matters
                 }

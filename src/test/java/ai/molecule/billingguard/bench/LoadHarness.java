@@ -340,11 +340,10 @@ public final class LoadHarness {
      */
     private static Target startInProcess(Options o) throws Exception {
         Path config = Files.createTempFile("billing-guard-bench-", ".yaml");
-        config.toFile().deleteOnExit();
         Files.writeString(config, "server:\n  drainSeconds: 0\n  shutdownTimeoutSeconds: 5\n");
         CompletableFuture<Integer> port = new CompletableFuture<>();
         CompletableFuture<Path> ca = new CompletableFuture<>();
-        Pattern webhook = Pattern.compile("webhook https://localhost:(\\d+)");
+        Pattern webhook = Pattern.compile("webhook https://\\S+:(\\d+) ");
         Writer lines = new Writer() {
             private final StringBuilder line = new StringBuilder();
 
@@ -384,6 +383,7 @@ public final class LoadHarness {
         server.setDaemon(true);
         server.start();
         int webhookPort = port.get(60, TimeUnit.SECONDS);
+        Files.delete(config); // read at start-up; deleteOnExit would not run, serve's shutdown hook halts the JVM
         return new Target(URI.create("https://127.0.0.1:" + webhookPort + "/mutate"), ca.get(10, TimeUnit.SECONDS), true);
     }
 

@@ -65,7 +65,7 @@ class WebhookServerShutdownIT {
     @Test
     void a_request_in_flight_at_shutdown_is_answered_with_connection_close() throws Exception {
         Config config = ConfigLoader.load(Map.of(Knob.HOST, "127.0.0.1", Knob.PORT, "0"), Optional.empty(), Map.of());
-        ServingCertificates.Files certs = ServingCertificates.write(dir.resolve("tls"), "test CA", "localhost",
+        ServingCertificates.IssuedFiles certs = ServingCertificates.write(dir.resolve("tls"), "test CA", "localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofHours(1), false);
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
         reloader = new CertificateReloader(certs.certificate(), certs.privateKey(), tls, Duration.ofMinutes(1));

@@ -87,6 +87,18 @@ class PemFilesTest {
     }
 
     @Test
+    void an_ed25519_key_is_proven_to_match_its_certificate_and_a_foreign_one_is_refused() throws Exception {
+        KeyPair ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        CertAndKey leaf = CertificateBuilder.endEntity(ca).dnsNames("billing-guard").keyPair(ed).build();
+        assertLoads(PemFiles.keyStore(file("ed.crt", leaf.certificatePem()), file("ed.key", leaf.privateKeyPem())), leaf);
+
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        PemException e = catchThrowableOfType(PemException.class, () -> PemFiles.keyStore(file("ed.crt", leaf.certificatePem()),
+                file("other.key", new CertAndKey(leaf.certificate(), other.getPrivate()).privateKeyPem())));
+        assertThat(e).hasMessageContaining("private key does not match the first certificate");
+    }
+
+    @Test
     void keeps_the_whole_chain_leaf_first_and_reports_the_leaf_expiry() throws Exception {
         Path chain = file("tls.crt", rsa.certificatePem() + ca.certificatePem());
         KeyStore store = PemFiles.keyStore(chain, file("tls.key", rsa.privateKeyPem()));

@@ -25,12 +25,12 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 
 /** A real Jetty TLS server and JDK HTTP clients that trust one CA only. */
-final class TlsFixtures {
+public final class TlsFixtures {
     private TlsFixtures() {
     }
 
     /** Plain Jetty 12 on 127.0.0.1, any port; answers "ok" and closes, so every request is a new handshake. */
-    static Server startServer(SslContextFactory.Server tls) throws Exception {
+    public static Server startServer(SslContextFactory.Server tls) throws Exception {
         Server server = new Server();
         ServerConnector connector = TlsConnector.create(server, new HttpConfiguration(), tls, "127.0.0.1", 0);
         server.addConnector(connector);
@@ -48,15 +48,15 @@ final class TlsFixtures {
         return server;
     }
 
-    static int port(Server server) {
+    public static int port(Server server) {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
-    static URI uri(Server server) {
+    public static URI uri(Server server) {
         return URI.create("https://127.0.0.1:" + port(server) + "/");
     }
 
-    static HttpClient client(X509Certificate ca, String... protocols) {
+    public static HttpClient client(X509Certificate ca, String... protocols) {
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).sslContext(Trust.trusting(ca));
         if (protocols.length > 0) {
@@ -67,13 +67,13 @@ final class TlsFixtures {
         return builder.build();
     }
 
-    static HttpResponse<String> get(HttpClient client, Server server) throws IOException, InterruptedException {
+    public static HttpResponse<String> get(HttpClient client, Server server) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(uri(server)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** The certificate a brand-new connection is served. */
-    static X509Certificate served(Server server, X509Certificate ca) throws IOException, InterruptedException {
+    public static X509Certificate served(Server server, X509Certificate ca) throws IOException, InterruptedException {
         HttpResponse<String> response = get(client(ca), server);
         return (X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0];
     }
