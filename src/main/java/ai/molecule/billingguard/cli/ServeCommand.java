@@ -165,6 +165,10 @@ public final class ServeCommand implements Callable<Integer> {
             resources.add(informers);
             informers.start();
             facts = informers;
+            // The background audit, off unless audit.intervalSeconds > 0; closed with the other resources.
+            if (!config.audit().interval().isZero()) {
+                resources.add(AuditCommand.startBackgroundAudit(config, client, facts, metrics));
+            }
         }
 
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
