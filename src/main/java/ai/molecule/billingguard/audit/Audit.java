@@ -38,7 +38,8 @@ public final class Audit {
         List<String> problems = new ArrayList<>();
         int checked = 0;
         for (JsonNode pod : inventory.pods()) {
-            if (TERMINATED.contains(Json.text(pod.path("status"), "phase"))) {
+            String phase = Json.text(pod.path("status"), "phase");
+            if (phase != null && TERMINATED.contains(phase)) {
                 continue;
             }
             checked++;
