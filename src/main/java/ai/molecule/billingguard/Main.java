@@ -1,5 +1,6 @@
 package ai.molecule.billingguard;
 
+import ai.molecule.billingguard.cli.AuditCommand;
 import ai.molecule.billingguard.cli.CertsCommand;
 import ai.molecule.billingguard.cli.ReviewCommand;
 import ai.molecule.billingguard.cli.ServeCommand;
@@ -31,6 +32,7 @@ public final class Main {
         cli.addSubcommand(new ServeCommand(out));
         cli.addSubcommand(new ReviewCommand(out, err));
         cli.addSubcommand(new CertsCommand(out));
+        cli.addSubcommand(new AuditCommand(out, err));
         cli.addSubcommand(new CommandLine.HelpCommand());
         String version = "billing-guard " + version();
         cli.getCommandSpec().version(version);

@@ -209,6 +209,10 @@ public final class ServeCommand implements Callable<Integer> {
                 metrics));
         informers.start();
         readiness.facts(informers::notSynced, cluster::unreachable); // with each informer's progress
+        // The background audit, off unless audit.intervalSeconds > 0; readiness does not wait for it.
+        if (!config.audit().interval().isZero()) {
+            resources.add(AuditCommand.startBackgroundAudit(config, cluster.client(), informers, metrics));
+        }
         return informers;
     }
 

@@ -3,12 +3,15 @@ package ai.molecule.billingguard.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +20,8 @@ import java.util.function.Supplier;
 /**
  * The one home of billing-guard's Prometheus meters: every name, description and label is here.
  * Callers pass label values; labels carry only bounded, non-secret values (endpoint, operation,
- * mode, outcome, dry_run, status code, object kind), never a name a tenant chose.
+ * mode, outcome, dry_run, status code, object kind, violation kind), never a name a tenant chose;
+ * the one exception is the background audit's {@code namespace}, bounded by the guarded namespaces.
  */
 public final class Metrics {
     /** Object kinds a cluster lookup is about. */
@@ -27,6 +31,9 @@ public final class Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> cacheCounters = new ConcurrentHashMap<>();
+    private final MultiGauge violations = MultiGauge.builder("billing_guard_violations")
+            .description("Running pods breaking the policy, by namespace and kind, as serve's last background audit found them")
+            .register(registry);
 
     public Metrics() {
         // Registered up front so every series exists from the start.
@@ -174,5 +181,18 @@ public final class Metrics {
             case "CREATE", "UPDATE", "DELETE", "CONNECT" -> operation;
             default -> "OTHER";
         };
+    }
+
+    /**
+     * Sets {@code billing_guard_violations{namespace,kind}} to the last background audit's counts:
+     * one series per namespace and kind given (zeros included, so a kind that disappears reads 0);
+     * series of namespaces no longer given (no longer guarded) are removed. Bounded by the guarded
+     * namespaces times the violation kinds.
+     */
+    public void violations(Map<String, Map<String, Integer>> byNamespaceAndKind) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        byNamespaceAndKind.forEach((namespace, kinds) -> kinds.forEach((kind, count) ->
+                rows.add(MultiGauge.Row.of(Tags.of("namespace", namespace, "kind", kind), count))));
+        violations.register(rows, true);
     }
 }
