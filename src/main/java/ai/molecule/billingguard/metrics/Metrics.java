@@ -20,6 +20,8 @@ import java.util.function.Supplier;
 public final class Metrics {
     /** Object kinds a cluster lookup is about. */
     public static final List<String> OBJECTS = List.of("secret", "namespace", "platform-secrets");
+    /** The webhook's endpoints, as label values. */
+    public static final List<String> ENDPOINTS = List.of("mutate", "validate");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -31,6 +33,10 @@ public final class Metrics {
         for (String object : OBJECTS) {
             List.of("found", "absent", "error").forEach(o -> liveCounter(object, o));
             lookupErrorCounter(object);
+        }
+        for (String endpoint : ENDPOINTS) {
+            internalErrorCounter(endpoint);
+            busyCounter(endpoint);
         }
     }
 
@@ -74,6 +80,19 @@ public final class Metrics {
                 .register(registry).increment();
     }
 
+    /**
+     * A failure inside billing-guard while answering a request (an exception or error no code path
+     * expected, out-of-memory included); the request was denied, or answered 500 when it had no uid.
+     */
+    public void internalError(String endpoint) {
+        internalErrorCounter(endpoint).increment();
+    }
+
+    /** A large request refused because the heap budget for large bodies stayed taken by others. */
+    public void busy(String endpoint) {
+        busyCounter(endpoint).increment();
+    }
+
     /** A workspace secret or Namespace lookup answered by the informer cache (hit) or not (miss). */
     public void cacheLookup(String object, boolean hit) {
         cacheCounter(object, hit ? "hit" : "miss").increment();
@@ -112,6 +131,18 @@ public final class Metrics {
         return Counter.builder("billing_guard_lookup_errors")
                 .description("Decisions that failed closed because a cluster lookup failed")
                 .tag("object", object).register(registry);
+    }
+
+    private Counter internalErrorCounter(String endpoint) {
+        return Counter.builder("billing_guard_internal_errors")
+                .description("Requests billing-guard failed to handle (a bug or out of memory); each was denied or answered 500")
+                .tag("endpoint", endpoint).register(registry);
+    }
+
+    private Counter busyCounter(String endpoint) {
+        return Counter.builder("billing_guard_busy_refusals")
+                .description("Large requests refused because other large bodies held the heap budget for too long")
+                .tag("endpoint", endpoint).register(registry);
     }
 
     /** Operations are a closed set in admission/v1; anything else is folded so labels stay bounded. */

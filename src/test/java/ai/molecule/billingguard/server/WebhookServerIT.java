@@ -120,7 +120,7 @@ class WebhookServerIT {
                 "has no uid");
         assertStatus(server.post("/mutate", "application/json", "{\"kind\":\"AdmissionReview\"}"), 400, "has no request");
         assertStatus(server.post("/nowhere", "application/json", example), 404, "no such path /nowhere");
-        assertStatus(server.get(server.webhook("/mutate")), 404, "serves POST /mutate");
+        assertStatus(server.get(server.webhook("/mutate")), 405, "GET /mutate is not served");
         assertThat(server.metrics.scrape()).contains("billing_guard_bad_requests_total{code=\"415\",endpoint=\"mutate\"} 2.0");
     }
 
