@@ -16,6 +16,8 @@ import org.slf4j.spi.LoggingEventBuilder;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
@@ -164,13 +166,31 @@ final class AdmissionEndpoint implements Handler {
         metrics.busy(path);
         String reason = "billing-guard is reviewing other large requests (" + budget.inUseBytes() / (1024 * 1024)
                 + " MiB of its budget in use); retry";
-        Optional<String> uid = ReviewBody.uid(ctx.bodyInputStream());
+        InputStream body = ctx.bodyInputStream();
+        Optional<String> uid = ReviewBody.uid(body);
+        discard(body);
         if (uid.isEmpty()) {
             ctx.header("Retry-After", "1");
             reject(ctx, 429, "TooManyRequests", reason);
             return;
         }
         deny(ctx, start, uid.get(), reason);
+    }
+
+    /**
+     * Reads the rest of a body without keeping it (at most the body limit): a client still sending
+     * when the answer comes and the connection closes may never read that answer.
+     */
+    private void discard(InputStream body) {
+        byte[] buffer = new byte[16 * 1024];
+        long left = maxBodyBytes;
+        try {
+            for (int n = body.read(buffer); n > 0 && left > 0; n = body.read(buffer)) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away: nobody is waiting for the answer
+        }
     }
 
     private void deny(Context ctx, long start, String uid, String message) {

@@ -11,6 +11,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.util.Optional;
 
@@ -61,9 +62,14 @@ final class ReviewBody {
         return uid(BOUNDED.createParser(body));
     }
 
-    /** The same from a stream, reading no further than the uid. */
+    /** The same from a stream, reading little further than the uid; the stream is left open. */
     static Optional<String> uid(InputStream body) {
-        return uid(BOUNDED.createParser(body));
+        return uid(BOUNDED.createParser(new FilterInputStream(body) {
+            @Override
+            public void close() {
+                // the caller still reads the rest of the body
+            }
+        }));
     }
 
     /**

@@ -404,16 +404,24 @@ class ServeProcessIT {
         }
 
         static Served start(Path tmp) throws IOException {
+            return start(tmp, "-Xmx256m", "");
+        }
+
+        /**
+         * @param heap        the child's {@code -Xmx} option
+         * @param extraConfig more top-level YAML for its config file
+         */
+        static Served start(Path tmp, String heap, String extraConfig) throws IOException {
             Path config = Files.writeString(tmp.resolve("config.yaml"), """
                     server:
                       drainSeconds: %d
                       shutdownTimeoutSeconds: %d
-                    """.formatted(DRAIN_SECONDS, SHUTDOWN_TIMEOUT_SECONDS));
+                    """.formatted(DRAIN_SECONDS, SHUTDOWN_TIMEOUT_SECONDS) + extraConfig);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             // The test class path: surefire sets java.class.path to it in the forked JVM (had it been a
             // manifest-only booter jar, -cp would still follow the jar's Class-Path).
             String classPath = System.getProperty("java.class.path");
-            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classPath,
+            ProcessBuilder builder = new ProcessBuilder(java, heap, "-cp", classPath,
                     "ai.molecule.billingguard.Main", "serve", "--dev", "--host", "127.0.0.1", "--port", "0",
                     "--ops-port", "0", "--config", config.toString())
                     .directory(Path.of("").toAbsolutePath().toFile());
@@ -538,7 +546,7 @@ class ServeProcessIT {
             }
         }
 
-        private static JsonNode json(String line) {
+        static JsonNode json(String line) {
             if (!line.startsWith("{")) {
                 return null;
             }
