@@ -2,6 +2,7 @@ package ai.molecule.billingguard.server;
 
 import ai.molecule.billingguard.json.Json;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,22 @@ class LargePodProcessIT {
                 BODY_BYTES, ENTRIES, HEAP, response.body().length(), clientMs, handlerMs("large-one"));
 
         assertSmallAnswered(post(client, smallPod("after-the-large-one")), "after-the-large-one");
+        assertAlive();
+    }
+
+    @Test
+    @Disabled("lead: with limits.maxPodItems raised, the review of 55,000 platform items runs out of a 128 MiB heap"
+            + " after about 9 s (quadratic removal, one warning per item); the server answers it as an internal-error"
+            + " denial by uid. Enable once patch building is linear and warnings are grouped.")
+    void a_3_mb_pod_the_item_limit_lets_through_is_still_answered_small() throws Exception {
+        // The whole path (classify, strip, patch, warnings) on 55,000 platform items.
+        served = start("limits:\n  maxPodItems: 1000000\n");
+        long start = System.nanoTime();
+        HttpResponse<String> response = post(served.client(), largePod("large-reviewed"));
+        long clientMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("LargePodProcessIT: one %d-byte pod, item limit off, %s: HTTP %d, answer %d bytes, client %d ms, handler %s ms%n",
+                BODY_BYTES, HEAP, response.statusCode(), response.body().length(), clientMs, handlerMs("large-reviewed"));
+        assertLargeAnswered(response, "large-reviewed");
         assertAlive();
     }
 
