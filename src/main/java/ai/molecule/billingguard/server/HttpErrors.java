@@ -24,6 +24,11 @@ final class HttpErrors {
         return status.toString();
     }
 
+    /** The {@code endpoint} label of a path: {@code mutate}, {@code validate}, or {@code other}. */
+    static String endpoint(String path) {
+        return "/mutate".equals(path) ? "mutate" : "/validate".equals(path) ? "validate" : "other";
+    }
+
     /** A request's own text, cut short enough to quote in one line. */
     static String clip(String text) {
         String line = text.replaceAll("\\p{Cntrl}", "?");

@@ -43,7 +43,7 @@ final class StatusErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {
-        String endpoint = endpoint(request);
+        String endpoint = HttpErrors.endpoint(request.getHttpURI() == null ? null : request.getHttpURI().getPath());
         metrics.rejected(endpoint, code);
         if (code >= 500 && cause != null) {
             metrics.internalError(endpoint);
@@ -63,11 +63,5 @@ final class StatusErrorHandler extends ErrorHandler {
     static String reason(int code) {
         String reason = REASONS.get(code);
         return reason != null ? reason : HttpStatus.getMessage(code).replaceAll("[^A-Za-z]", "");
-    }
-
-    /** The endpoint label: {@code mutate} or {@code validate} when the path is one of them, else {@code other}. */
-    private static String endpoint(Request request) {
-        String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
-        return "/mutate".equals(path) ? "mutate" : "/validate".equals(path) ? "validate" : "other";
     }
 }

@@ -60,6 +60,7 @@ public final class WebhookServer implements AutoCloseable {
                         new AdmissionEndpoint(endpoint, reviewer, metrics, config.server().maxBodyBytes(), budget, drain));
             }
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                metrics.rejected(HttpErrors.endpoint(ctx.path()), e.getStatus());
                 if (e.getStatus() == 405) {
                     ctx.header("Allow", "POST");
                     HttpErrors.send(ctx, 405, "MethodNotAllowed", ctx.method() + " " + HttpErrors.clip(ctx.path())
@@ -79,6 +80,7 @@ public final class WebhookServer implements AutoCloseable {
                 response.getWriter().write(HttpErrors.status(500, "InternalError",
                         "billing-guard failed to answer (" + error.getClass().getSimpleName() + ")"));
             }));
+            // Javalin's NotFoundResponse went through the mapper above (and was counted there); this words it.
             cfg.routes.error(404, ctx -> HttpErrors.send(ctx, 404, "NotFound",
                     "no such path " + HttpErrors.clip(ctx.path()) + ": billing-guard serves POST /mutate and POST /validate"));
         });
@@ -91,7 +93,7 @@ public final class WebhookServer implements AutoCloseable {
         } catch (Throwable again) {
             // the 500 could not be written either; the log line still says why
         }
-        String endpoint = "/mutate".equals(path) ? "mutate" : "/validate".equals(path) ? "validate" : "other";
+        String endpoint = HttpErrors.endpoint(path);
         metrics.internalError(endpoint);
         INTERNAL.atError().setCause(failure).addKeyValue("endpoint", endpoint).log("internal error: answered 500");
     }

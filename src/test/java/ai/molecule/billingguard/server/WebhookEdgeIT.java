@@ -97,6 +97,9 @@ class WebhookEdgeIT {
             }
         }
         assertStatus(server.post("/elsewhere", "application/json", example), 404, "no such path /elsewhere");
+        assertThat(server.metrics.scrape()).contains("billing_guard_bad_requests_total{code=\"405\",endpoint=\"mutate\"} 5.0",
+                "billing_guard_bad_requests_total{code=\"405\",endpoint=\"validate\"} 5.0",
+                "billing_guard_bad_requests_total{code=\"404\",endpoint=\"other\"} 1.0");
     }
 
     @Test
