@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A share of the heap for large request bodies being read and reviewed at the same time, so that
@@ -13,19 +14,23 @@ import java.util.concurrent.TimeUnit;
  * <p>Each large request holds, while it is read, parsed and decided, the worst heap its body can
  * cost: its length plus {@link ReviewBody#WORST_BYTES_PER_TOKEN} per token it may hold (at most
  * one per byte, at most {@link ReviewBody#MAX_TOKENS}). A request that finds the budget taken
- * waits, at most {@code wait}, and is then refused. Small bodies (real workspace pods are around
- * 10 KB) never wait: a burst of large requests does not delay them.
+ * waits, at most {@code wait}, and is then refused; so is one that finds {@link #MAX_WAITING} waiting
+ * already. Small bodies (real workspace pods are around 10 KB) never wait: a burst of large
+ * requests does not delay them.
  */
 final class BodyBudget {
     /** Bodies up to this size do not take part: their worst tree is a few MiB. */
     static final long SMALL_BODY_BYTES = 64 * 1024;
     /** How long a large request waits for its share; well inside a webhook timeout of 5 s with a 2 s lookup deadline. */
     static final Duration WAIT = Duration.ofSeconds(2);
+    /** Large requests waiting at once; more are refused at once, so waiting never holds more of the server's threads. */
+    static final int MAX_WAITING = 16;
 
     private static final Lease FREE = () -> {
     };
 
     private final Semaphore kib;
+    private final AtomicInteger waiting = new AtomicInteger();
     private final long capacityKib;
     private final long maxBodyBytes;
     private final Duration wait;
@@ -61,10 +66,25 @@ final class BodyBudget {
             return Optional.of(FREE);
         }
         int units = (int) Math.min(capacityKib, (cost(declaredLength) + 1023) / 1024);
-        if (!kib.tryAcquire(units, wait.toNanos(), TimeUnit.NANOSECONDS)) {
-            return Optional.empty();
+        if (!kib.tryAcquire(units)) {
+            if (waiting.incrementAndGet() > MAX_WAITING) {
+                waiting.decrementAndGet();
+                return Optional.empty();
+            }
+            try {
+                if (!kib.tryAcquire(units, wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                    return Optional.empty();
+                }
+            } finally {
+                waiting.decrementAndGet();
+            }
         }
         return Optional.of(() -> kib.release(units));
+    }
+
+    /** Large requests waiting for their share now. */
+    int waiting() {
+        return waiting.get();
     }
 
     /** Bytes of the budget in use now, for the log line of a refusal. */

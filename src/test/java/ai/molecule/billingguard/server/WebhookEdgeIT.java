@@ -27,12 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import static ai.molecule.billingguard.server.WebhookServerIT.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The webhook's HTTP edge over HTTPS, whatever arrives: other methods, near-miss media types,
@@ -284,6 +287,31 @@ class WebhookEdgeIT {
         assertThat(budget.acquire(100)).as("small bodies still pass").isPresent();
         whole.close();
         assertThat(budget.acquire(100_000)).isPresent();
+    }
+
+    @Test
+    void no_more_than_sixteen_large_requests_wait_at_once() throws Exception {
+        BodyBudget budget = new BodyBudget(1 << 20, 3_145_728, Duration.ofSeconds(120));
+        BodyBudget.Lease whole = budget.acquire(3_000_000).orElseThrow();
+        ExecutorService threads = Executors.newFixedThreadPool(BodyBudget.MAX_WAITING);
+        List<CompletableFuture<Boolean>> waiters = new ArrayList<>();
+        for (int i = 0; i < BodyBudget.MAX_WAITING; i++) {
+            waiters.add(CompletableFuture.supplyAsync(() -> {
+                try (BodyBudget.Lease lease = budget.acquire(100_000).orElseThrow()) {
+                    return true;
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, threads));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> budget.waiting() == BodyBudget.MAX_WAITING);
+        // Waiting here too would take the 120 s wait and trip the class's 60 s timeout.
+        assertThat(budget.acquire(100_000)).as("the seventeenth is refused without waiting").isEmpty();
+        whole.close();
+        for (CompletableFuture<Boolean> waiter : waiters) {
+            assertThat(waiter.get(20, TimeUnit.SECONDS)).as("the waiting ones get their share once it is free").isTrue();
+        }
+        threads.shutdown();
     }
 
     // ---------------------------------------------------------------------------------------------
