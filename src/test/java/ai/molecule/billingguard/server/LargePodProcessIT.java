@@ -188,15 +188,21 @@ class LargePodProcessIT {
                 .doesNotContain("\"level\":\"ERROR\"");
     }
 
-    /** The handler's own time for this uid, from its decision log line. */
-    private String handlerMs(String uid) {
-        synchronized (served.stderr) {
-            Optional<JsonNode> line = served.stderr.stream().map(ServeProcessIT.Served::json)
-                    .filter(j -> j != null && uid.equals(j.path("uid").asString(""))
-                            && "admission decision".equals(j.path("message").asString("")))
-                    .findFirst();
-            return line.map(j -> String.format("%.0f", j.path("tookMs").asDouble())).orElse("?");
+    /** The handler's own time for this uid, from its decision log line (which may reach us after the answer). */
+    private String handlerMs(String uid) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            synchronized (served.stderr) {
+                Optional<JsonNode> line = served.stderr.stream().map(ServeProcessIT.Served::json)
+                        .filter(j -> j != null && uid.equals(j.path("uid").asString(""))
+                                && "admission decision".equals(j.path("message").asString("")))
+                        .findFirst();
+                if (line.isPresent()) {
+                    return String.format("%.0f", line.get().path("tookMs").asDouble());
+                }
+            }
+            Thread.sleep(100);
         }
+        return "?";
     }
 
     private static String percentiles(List<Long> micros) {
