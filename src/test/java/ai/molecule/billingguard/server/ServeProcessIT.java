@@ -96,7 +96,12 @@ class ServeProcessIT {
         threads.forEach(Thread::start);
         probe.start();
 
-        Thread.sleep(2_000);
+        // SIGTERM once every client has had answers (a cold child JVM on a busy machine may need more than 2 s), then 1 s more.
+        long warm = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (clients.stream().anyMatch(c -> c.answered() < 3) && System.nanoTime() < warm) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1_000);
         long sigterm = System.nanoTime();
         served.sigterm();
         boolean exited = served.process.waitFor(EXIT_BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -298,6 +303,12 @@ class ServeProcessIT {
             this.template = template;
             this.stop = stop;
             this.deadline = deadline;
+        }
+
+        long answered() {
+            synchronized (outcomes) {
+                return outcomes.stream().filter(o -> o.error == null).count();
+            }
         }
 
         @Override
