@@ -8,7 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,27 +39,29 @@ final class PatchRecorder {
      * removing n entries of one array costs O(n), not O(n²).
      */
     void removeAll(List<String> pointers) {
-        Map<String, Set<Integer>> byArray = new LinkedHashMap<>();
+        // Keyed by the array itself, not its path: once a parent array is rebuilt, a nested array's
+        // path (a projected volume's sources) would point elsewhere. Every path is read before any
+        // array changes, which is exact because removals come later indices first.
+        Map<ArrayNode, Set<Integer>> byArray = new IdentityHashMap<>();
         for (String pointer : pointers) {
             JsonPointer p = JsonPointer.compile(pointer);
             JsonNode parent = document.at(p.head());
-            if (parent instanceof ArrayNode) {
-                byArray.computeIfAbsent(p.head().toString(), k -> new HashSet<>()).add(p.last().getMatchingIndex());
+            if (parent instanceof ArrayNode array) {
+                byArray.computeIfAbsent(array, k -> new HashSet<>()).add(p.last().getMatchingIndex());
             } else {
                 ((ObjectNode) parent).remove(p.last().getMatchingProperty());
             }
             record("remove", pointer, null);
         }
         byArray.forEach((array, indexes) -> {
-            ArrayNode node = (ArrayNode) document.at(array);
-            List<JsonNode> kept = new ArrayList<>(node.size());
-            for (int i = 0; i < node.size(); i++) {
+            List<JsonNode> kept = new ArrayList<>(array.size());
+            for (int i = 0; i < array.size(); i++) {
                 if (!indexes.contains(i)) {
-                    kept.add(node.get(i));
+                    kept.add(array.get(i));
                 }
             }
-            node.removeAll();
-            node.addAll(kept);
+            array.removeAll();
+            array.addAll(kept);
         });
     }
 

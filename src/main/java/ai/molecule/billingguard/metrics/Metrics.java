@@ -28,6 +28,8 @@ public final class Metrics {
     public static final List<String> OBJECTS = List.of("secret", "namespace", "platform-secrets");
     /** The informers of the cluster facts, as {@code object} label values. */
     public static final List<String> INFORMERS = List.of("workspace-secrets", "platform-secrets", "namespaces");
+    /** The webhook's endpoints, as label values. */
+    public static final List<String> ENDPOINTS = List.of("mutate", "validate");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> cacheCounters = new ConcurrentHashMap<>();
@@ -48,6 +50,10 @@ public final class Metrics {
             listRestartCounter(informer);
             watchRestartCounter(informer);
             pageRetryCounter(informer);
+        }
+        for (String endpoint : ENDPOINTS) {
+            internalErrorCounter(endpoint);
+            busyCounter(endpoint);
         }
     }
 
@@ -89,6 +95,19 @@ public final class Metrics {
                 .tag("endpoint", endpoint)
                 .tag("code", String.valueOf(status))
                 .register(registry).increment();
+    }
+
+    /**
+     * A failure inside billing-guard while answering a request (an exception or error no code path
+     * expected, out-of-memory included); the request was denied, or answered 500 when it had no uid.
+     */
+    public void internalError(String endpoint) {
+        internalErrorCounter(endpoint).increment();
+    }
+
+    /** A large request refused because the heap budget for large bodies stayed taken by others. */
+    public void busy(String endpoint) {
+        busyCounter(endpoint).increment();
     }
 
     /** A workspace secret or Namespace lookup answered by the informer cache (hit) or not (miss). */
@@ -173,6 +192,18 @@ public final class Metrics {
         return Counter.builder("billing_guard_lookup_errors")
                 .description("Decisions that failed closed because a cluster lookup failed")
                 .tag("object", object).register(registry);
+    }
+
+    private Counter internalErrorCounter(String endpoint) {
+        return Counter.builder("billing_guard_internal_errors")
+                .description("Requests billing-guard failed to handle (a bug or out of memory); each was denied or answered 500")
+                .tag("endpoint", endpoint).register(registry);
+    }
+
+    private Counter busyCounter(String endpoint) {
+        return Counter.builder("billing_guard_busy_refusals")
+                .description("Large requests refused because other large bodies held the heap budget for too long")
+                .tag("endpoint", endpoint).register(registry);
     }
 
     /** Operations are a closed set in admission/v1; anything else is folded so labels stay bounded. */

@@ -3,8 +3,10 @@ package ai.molecule.billingguard.server;
 import ai.molecule.billingguard.json.Json;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.encoder.EncoderBase;
 import org.slf4j.event.KeyValuePair;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
@@ -12,10 +14,19 @@ import java.time.Instant;
 
 /**
  * One compact JSON object per log event: time, level, logger, message and the event's key-value
- * pairs as top-level fields. A throwable is reduced to its class and first message line, so no
- * stack trace (and nothing a stack trace might carry) reaches the log.
+ * pairs as top-level fields. A throwable becomes {@code error} (its class) and {@code stack} (its
+ * frames and those of its causes, each cause named by class): enough to debug, and never an
+ * exception message, since a message may quote the input it choked on, a credential included.
  */
 public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
+    /**
+     * Frames kept per throwable: a StackOverflowError has a thousand, mostly alike. A longer stack
+     * keeps its first and last halves of this: where it failed, and how the request got there.
+     */
+    static final int MAX_FRAMES = 40;
+    /** Causes followed: a cycle or a long chain must not make the line unbounded. */
+    private static final int MAX_CAUSES = 5;
+
     @Override
     public byte[] headerBytes() {
         return null;
@@ -35,10 +46,32 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         }
         IThrowableProxy error = event.getThrowableProxy();
         if (error != null) {
-            String message = error.getMessage() == null ? "" : error.getMessage().lines().findFirst().orElse("");
-            line.put("error", error.getClassName() + (message.isEmpty() ? "" : ": " + message));
+            line.put("error", error.getClassName());
+            line.set("stack", stack(error));
         }
         return (line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ArrayNode stack(IThrowableProxy error) {
+        ArrayNode stack = Json.JSON.createArrayNode();
+        IThrowableProxy current = error;
+        for (int depth = 0; current != null && depth <= MAX_CAUSES; depth++, current = current.getCause()) {
+            if (depth > 0) {
+                stack.add("caused by " + current.getClassName());
+            }
+            StackTraceElementProxy[] frames = current.getStackTraceElementProxyArray();
+            int half = frames.length > MAX_FRAMES ? MAX_FRAMES / 2 : frames.length;
+            for (int i = 0; i < half; i++) {
+                stack.add("at " + frames[i].getStackTraceElement());
+            }
+            if (frames.length > MAX_FRAMES) {
+                stack.add("... " + (frames.length - MAX_FRAMES) + " frames left out");
+                for (int i = frames.length - MAX_FRAMES / 2; i < frames.length; i++) {
+                    stack.add("at " + frames[i].getStackTraceElement());
+                }
+            }
+        }
+        return stack;
     }
 
     @Override

@@ -20,10 +20,12 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The HTTPS webhook port: TLS only (1.2+), HTTP/1.1 keep-alive, {@code POST /mutate} and
- * {@code POST /validate}; every other path gets a 404 Status. Query strings are ignored.
+ * {@code POST /validate}; another method on them gets a 405 Status, every other path a 404 Status,
+ * and whatever Jetty refuses by itself (431, 400, ...) a Status too. Query strings are ignored.
  */
 public final class WebhookServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookServer.class);
+    private static final Logger INTERNAL = LoggerFactory.getLogger("billing-guard.internal");
     /** After the listener closes, an accepted connection with no traffic for this long is closed. */
     private static final Duration SHUTDOWN_IDLE = Duration.ofSeconds(1);
 
@@ -32,10 +34,18 @@ public final class WebhookServer implements AutoCloseable {
     private ServerConnector connector;
 
     public WebhookServer(Config config, String host, ReviewHandler handler, SslContextFactory.Server tls, Metrics metrics) {
+        this(config, host, handler::review, BodyBudget.halfTheHeap(config.server().maxBodyBytes()), tls, metrics);
+    }
+
+    /** With the reviewer and the large-body budget given: tests put failures and small budgets here. */
+    WebhookServer(Config config, String host, AdmissionEndpoint.Reviewer reviewer, BodyBudget budget,
+                  SslContextFactory.Server tls, Metrics metrics) {
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.server().maxBodyBytes();
+            // Another method on /mutate or /validate is 405 (with Allow), not 404.
+            cfg.http.prefer405over404 = true;
             cfg.jetty.addConnector((server, http) -> {
                 http.setSendServerVersion(false);
                 connector = TlsConnector.create(server, http, tls, host, config.server().port());
@@ -44,20 +54,53 @@ public final class WebhookServer implements AutoCloseable {
                 connector.setIdleTimeout(config.server().idleTimeout().toMillis());
                 return connector;
             });
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new StatusErrorHandler(metrics)));
             for (ReviewHandler.Endpoint endpoint : ReviewHandler.Endpoint.values()) {
                 cfg.routes.post("/" + endpoint.name().toLowerCase(Locale.ROOT),
-                        new AdmissionEndpoint(endpoint, handler, metrics, config.server().maxBodyBytes(), drain));
+                        new AdmissionEndpoint(endpoint, reviewer, metrics, config.server().maxBodyBytes(), budget, drain));
             }
-            cfg.routes.exception(HttpResponseException.class, (e, ctx) ->
-                    HttpErrors.send(ctx, e.getStatus(), e.getStatus() == 413 ? "RequestEntityTooLarge" : "BadRequest",
-                            e.getMessage()));
-            cfg.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.atError().addKeyValue("path", ctx.path()).log("unexpected error: " + e.getClass().getSimpleName());
-                HttpErrors.send(ctx, 500, "InternalError", "billing-guard failed to answer (" + e.getClass().getSimpleName() + ")");
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                metrics.rejected(HttpErrors.endpoint(ctx.path()), e.getStatus());
+                if (e.getStatus() == 405) {
+                    ctx.header("Allow", "POST");
+                    HttpErrors.send(ctx, 405, "MethodNotAllowed", ctx.method() + " " + HttpErrors.clip(ctx.path())
+                            + " is not served: billing-guard serves POST /mutate and POST /validate");
+                } else {
+                    HttpErrors.send(ctx, e.getStatus(), StatusErrorHandler.reason(e.getStatus()),
+                            e.getStatus() == 413 ? "body exceeds the limit of " + config.server().maxBodyBytes() + " bytes"
+                                    : HttpErrors.clip(e.getMessage()));
+                }
             });
+            cfg.routes.exception(Exception.class, (e, ctx) -> internalError(metrics, ctx.path(), e,
+                    () -> HttpErrors.send(ctx, 500, "InternalError",
+                            "billing-guard failed to answer (" + e.getClass().getSimpleName() + ")")));
+            cfg.router.javaLangErrorHandler((response, error) -> internalError(metrics, "other", error, () -> {
+                response.setStatus(500);
+                response.setContentType("application/json");
+                response.getWriter().write(HttpErrors.status(500, "InternalError",
+                        "billing-guard failed to answer (" + error.getClass().getSimpleName() + ")"));
+            }));
+            // Javalin's NotFoundResponse went through the mapper above (and was counted there); this words it.
             cfg.routes.error(404, ctx -> HttpErrors.send(ctx, 404, "NotFound",
-                    "no such path " + ctx.path() + ": billing-guard serves POST /mutate and POST /validate"));
+                    "no such path " + HttpErrors.clip(ctx.path()) + ": billing-guard serves POST /mutate and POST /validate"));
         });
+    }
+
+    /** Outside the admission endpoints (their own failures they answer by uid): answer 500, count, log the stack. */
+    private static void internalError(Metrics metrics, String path, Throwable failure, Answer answer) {
+        try {
+            answer.send();
+        } catch (Throwable again) {
+            // the 500 could not be written either; the log line still says why
+        }
+        String endpoint = HttpErrors.endpoint(path);
+        metrics.internalError(endpoint);
+        INTERNAL.atError().setCause(failure).addKeyValue("endpoint", endpoint).log("internal error: answered 500");
+    }
+
+    @FunctionalInterface
+    private interface Answer {
+        void send() throws Exception;
     }
 
     public WebhookServer start() {
@@ -83,18 +126,7 @@ public final class WebhookServer implements AutoCloseable {
         LOG.atInfo().addKeyValue("drainSeconds", delay.toSeconds()).log("draining: readiness is false");
         Thread.sleep(delay.toMillis());
         long deadline = System.nanoTime() + timeout.toNanos();
-        // Waiting for Drain's in-flight count alone lost requests (ServeProcessIT caught it under
-        // load, in 8 of 10 runs): the count drops when the handler returns, before Jetty has
-        // written the answer, and it never covered connections accepted just before the listener
-        // closed whose request had not reached the handler yet (TLS handshake under way, request
-        // bytes still in the socket). Stopping Jetty closed those connections, so clients that had
-        // already sent a request got EOF or a broken pipe instead of an answer.
-        // Jetty's graceful connector shutdown closes the listener and completes once every accepted
-        // connection has closed; each one closes after its answer (Drain adds Connection: close).
-        // A connection with no traffic for SHUTDOWN_IDLE is closed by Jetty's idle timeout: an
-        // idle keep-alive that saw no request during the whole drain delay, or a client that
-        // connected and sent nothing. The idle timeout does not cut a request being handled
-        // (WebhookServerShutdownIT: a lookup slower than SHUTDOWN_IDLE is still answered).
+        // Why the connector's graceful shutdown and not the in-flight count: docs/design.md, "Graceful shutdown".
         connector.setShutdownIdleTimeout(SHUTDOWN_IDLE.toMillis());
         CompletableFuture<Void> closed = connector.shutdown();
         boolean done;

@@ -63,4 +63,19 @@ class PatchRecorderTest {
         assertThat(batch.result().at("/spec/env").size()).isEqualTo(666);
         assertThat(JsonPatch.apply(batch.operations(), doc)).isEqualTo(batch.result());
     }
+
+    @Test
+    void a_nested_array_is_rebuilt_where_it_was_even_when_its_parent_loses_entries() {
+        JsonNode doc = Json.documents("{spec: {volumes: [{name: a}, {name: b, projected: {sources: [x, y]}}, {name: c}]}}")
+                .get(0);
+        List<String> removals = List.of("/spec/volumes/2", "/spec/volumes/1/projected/sources/0", "/spec/volumes/0");
+        PatchRecorder batch = new PatchRecorder(doc);
+        batch.removeAll(removals);
+        PatchRecorder single = new PatchRecorder(doc);
+        removals.forEach(single::remove);
+
+        assertThat(batch.result()).isEqualTo(single.result());
+        assertThat(batch.result().toString()).isEqualTo("{\"spec\":{\"volumes\":[{\"name\":\"b\",\"projected\":{\"sources\":[\"y\"]}}]}}");
+        assertThat(JsonPatch.apply(batch.operations(), doc)).isEqualTo(batch.result());
+    }
 }

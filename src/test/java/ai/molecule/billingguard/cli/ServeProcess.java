@@ -47,9 +47,16 @@ public final class ServeProcess implements AutoCloseable {
 
     /** Starts {@code java ... Main serve ARGS} in {@code workDir} with {@code env} added to a clean environment. */
     public static ServeProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        return start(workDir, env, List.of("-Xmx256m"), args);
+    }
+
+    /** The same with these JVM options (a heap size, say) instead of {@code -Xmx256m}. */
+    public static ServeProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "ai.molecule.billingguard.Main", "serve"));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "ai.molecule.billingguard.Main", "serve"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         Map<String, String> environment = builder.environment();
@@ -209,7 +216,7 @@ public final class ServeProcess implements AutoCloseable {
         process.destroyForcibly();
     }
 
-    private static JsonNode json(String line) {
+    public static JsonNode json(String line) {
         if (!line.startsWith("{")) {
             return null;
         }

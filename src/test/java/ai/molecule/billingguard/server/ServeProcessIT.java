@@ -91,7 +91,12 @@ class ServeProcessIT {
         threads.forEach(Thread::start);
         probe.start();
 
-        Thread.sleep(2_000);
+        // SIGTERM once every client has had answers (a cold child JVM on a busy machine may need more than 2 s), then 1 s more.
+        long warm = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (clients.stream().anyMatch(c -> c.answered() < 3) && System.nanoTime() < warm) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1_000);
         long sigterm = System.nanoTime();
         served.sigterm();
         boolean exited = served.process.waitFor(EXIT_BOUND.toSeconds(), TimeUnit.SECONDS);
@@ -294,6 +299,12 @@ class ServeProcessIT {
             this.deadline = deadline;
         }
 
+        long answered() {
+            synchronized (outcomes) {
+                return outcomes.stream().filter(o -> o.error == null).count();
+            }
+        }
+
         @Override
         public void run() {
             HttpClient client = served.client();
@@ -398,13 +409,30 @@ class ServeProcessIT {
         }
 
         static Served start(Path tmp) throws IOException {
+            return start(tmp, "-Xmx256m", "");
+        }
+
+        /**
+         * @param heap        the child's {@code -Xmx} option
+         * @param extraConfig more top-level YAML for its config file
+         */
+        static Served start(Path tmp, String heap, String extraConfig) throws IOException {
             Path config = Files.writeString(tmp.resolve("config.yaml"), """
                     server:
                       drainSeconds: %d
                       shutdownTimeoutSeconds: %d
-                    """.formatted(DRAIN_SECONDS, SHUTDOWN_TIMEOUT_SECONDS));
-            return new Served(ServeProcess.start(tmp, Map.of(), "--dev", "--port", "0", "--ops-port", "0",
+                    """.formatted(DRAIN_SECONDS, SHUTDOWN_TIMEOUT_SECONDS) + extraConfig);
+            return new Served(ServeProcess.start(tmp, Map.of(), List.of(heap), "--dev", "--port", "0", "--ops-port", "0",
                     "--config", config.toString()));
+        }
+
+        /** Its stderr lines, as they arrive. */
+        List<String> stderr() {
+            return serve.stderr;
+        }
+
+        static JsonNode json(String line) {
+            return ServeProcess.json(line);
         }
 
         void sigterm() {

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The webhook and ops servers as {@code serve} wires them, in-process on 127.0.0.1 with free ports,
@@ -43,6 +44,15 @@ final class WebhookFixture implements AutoCloseable {
     final HttpClient client;
 
     WebhookFixture(Path dir, FactsSource facts, Map<Knob, String> settings) throws Exception {
+        this(dir, facts, settings, reviewer -> reviewer, null);
+    }
+
+    /**
+     * @param wrap   what answers in place of the real handler, given the real one (tests inject failures)
+     * @param budget the large-body budget, or null for serve's own (half the heap)
+     */
+    WebhookFixture(Path dir, FactsSource facts, Map<Knob, String> settings,
+                   UnaryOperator<AdmissionEndpoint.Reviewer> wrap, BodyBudget budget) throws Exception {
         this.dir = dir;
         this.cert = dir.resolve("tls.crt");
         this.key = dir.resolve("tls.key");
@@ -54,8 +64,9 @@ final class WebhookFixture implements AutoCloseable {
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
         reloader = new CertificateReloader(cert, key, tls, Duration.ofMillis(100));
         metrics.certificateNotAfter(reloader::notAfter);
-        webhook = new WebhookServer(config, "127.0.0.1", new ReviewHandler(new PodPolicy(config.policy()), facts),
-                tls, metrics).start();
+        ReviewHandler handler = new ReviewHandler(new PodPolicy(config.policy()), facts);
+        webhook = new WebhookServer(config, "127.0.0.1", wrap.apply(handler::review),
+                budget != null ? budget : BodyBudget.halfTheHeap(config.server().maxBodyBytes()), tls, metrics).start();
         ops = new OpsServer("127.0.0.1", 0, metrics,
                 () -> webhook.draining() ? List.of("shutting down") : List.of()).start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting())

@@ -120,7 +120,7 @@ class WebhookServerIT {
                 "has no uid");
         assertStatus(server.post("/mutate", "application/json", "{\"kind\":\"AdmissionReview\"}"), 400, "has no request");
         assertStatus(server.post("/nowhere", "application/json", example), 404, "no such path /nowhere");
-        assertStatus(server.get(server.webhook("/mutate")), 404, "serves POST /mutate");
+        assertStatus(server.get(server.webhook("/mutate")), 405, "GET /mutate is not served");
         assertThat(server.metrics.scrape()).contains("billing_guard_bad_requests_total{code=\"415\",endpoint=\"mutate\"} 2.0");
     }
 
@@ -159,7 +159,13 @@ class WebhookServerIT {
             assertThat(review.at("/response/uid").stringValue()).isEqualTo("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10");
             assertThat(review.at("/response/allowed").booleanValue()).isFalse();
             assertThat(review.at("/response/status/message").stringValue()).contains("failing closed");
+            // Caught inside the review, it is still an internal error: counted, and logged with its class.
+            assertThat(failing.metrics.scrape()).contains("billing_guard_internal_errors_total{endpoint=\"mutate\"} 1.0");
         }
+        assertThat(logs.list).anySatisfy(e -> {
+            assertThat(e.getLevel().toString()).isEqualTo("ERROR");
+            assertThat(e.getThrowableProxy().getClassName()).isEqualTo(IllegalStateException.class.getName());
+        });
         assertThat(logs.list).filteredOn(e -> e.getKeyValuePairs() != null).anySatisfy(e ->
                 assertThat(e.getKeyValuePairs().toString()).contains("3b1f6c2e-8d4a-4f0b-9a51-0c7e2d9f4a10",
                         "could not review this request (internal error IllegalStateException)"));
