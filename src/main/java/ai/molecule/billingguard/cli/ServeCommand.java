@@ -6,6 +6,7 @@ import ai.molecule.billingguard.cluster.Clusters;
 import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.cluster.LocalFacts;
+import ai.molecule.billingguard.cluster.ModesPublisher;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.policy.PodPolicy;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -166,6 +168,13 @@ public final class ServeCommand implements Callable<Integer> {
             resources.add(informers);
             informers.start();
             facts = informers;
+            // The backstop's params (modes.publish): off the request path, after the informers, closed before them.
+            if (config.modes().publish()) {
+                ModesPublisher publisher = new ModesPublisher(client, informers, config.modes(), config.policy(),
+                        Optional.ofNullable(System.getenv("POD_NAMESPACE")), metrics);
+                resources.add(publisher);
+                publisher.start();
+            }
         }
 
         SslContextFactory.Server tls = CertificateReloader.serverFactory();
