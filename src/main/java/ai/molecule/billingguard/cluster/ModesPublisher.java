@@ -329,6 +329,9 @@ public final class ModesPublisher implements AutoCloseable {
 
     /** Counts and logs a failure (WARN the first time in a row only) and returns the back-off before the retry. */
     private Duration failed(String namespace, String what, RuntimeException e) {
+        if (executor.isShutdown()) {
+            return timing.maxBackoff(); // closing interrupted the call: nothing failed
+        }
         int count = failures.merge(namespace, 1, Integer::sum);
         metrics.modesPublished("failed");
         String cause = ApiErrors.cause(e, requestTimeout);
