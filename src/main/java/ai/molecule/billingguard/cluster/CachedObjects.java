@@ -69,8 +69,9 @@ final class CachedObjects {
     }
 
     /**
-     * A Namespace: its name, the billing-mode annotation (the org default), and whether it carries the guard label
-     * with the guard value (for the modes ConfigMaps; the webhook treats every request it receives as guarded).
+     * A Namespace: its name, the billing-mode annotation (the org default), and whether it is guarded: it carries
+     * the guard label with the guard value and is not being deleted (nothing can be created in it any more). Read
+     * by the modes publisher only; the webhook treats every request it receives as guarded.
      */
     record NamespaceEntry(String name, String billingMode, boolean guarded, String resourceVersion) {
         NamespaceInfo toNamespaceInfo(PolicyConfig config) {
@@ -111,7 +112,8 @@ final class CachedObjects {
 
         NamespaceEntry namespace(String key, Namespace namespace) {
             return new NamespaceEntry(key, interner.intern(annotation(namespace.getMetadata().getAnnotations())),
-                    PublishedModes.guarded(config, namespace.getMetadata().getLabels()),
+                    PublishedModes.guarded(config, namespace.getMetadata().getLabels())
+                            && namespace.getMetadata().getDeletionTimestamp() == null,
                     namespace.getMetadata().getResourceVersion());
         }
 

@@ -123,7 +123,11 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
 
     private Scope scope(CachedInformer.Paging paging, CachedObjects.Reducer reducer, Informable<Secret> workspaceSecrets,
                         Informable<Secret> platformSecrets, Informable<Namespace> namespaces) {
-        Consumer<String> secretChanged = key -> changed(key.substring(0, key.indexOf('/')));
+        Consumer<String> secretChanged = key -> {
+            if (!changeListeners.isEmpty()) {
+                changed(key.substring(0, key.indexOf('/')));
+            }
+        };
         return new Scope(
                 new CachedInformer<>(Metrics.INFORMERS.get(0), Secret.class, workspaceSecrets, paging, metrics, executor,
                         reducer::workspaceSecret, CachedObjects::view, secretChanged),

@@ -163,7 +163,7 @@ class CachedObjectsTest {
     }
 
     @Test
-    void a_namespace_is_guarded_only_with_the_guard_label_and_its_value() {
+    void a_namespace_is_guarded_only_with_the_guard_label_and_its_value_and_while_it_is_not_being_deleted() {
         for (Map<String, String> labels : List.of(Map.<String, String>of(), Map.of("molecule.ai/billing-guard", "disabled"),
                 Map.of("molecule.ai/billing-guard", "Enabled"), Map.of("billing-guard", "enabled"))) {
             Namespace ns = new NamespaceBuilder().withNewMetadata().withName("n").withLabels(labels).endMetadata().build();
@@ -171,6 +171,9 @@ class CachedObjectsTest {
         }
         Namespace unlabelled = new NamespaceBuilder().withNewMetadata().withName("n").endMetadata().build();
         assertThat(reducer.namespace("n", unlabelled).guarded()).isFalse();
+        Namespace terminating = new NamespaceBuilder().withNewMetadata().withName("n").withDeletionTimestamp("2026-01-01T00:00:00Z")
+                .addToLabels("molecule.ai/billing-guard", "enabled").endMetadata().build();
+        assertThat(reducer.namespace("n", terminating).guarded()).as("being deleted").isFalse();
     }
 
     @Test
