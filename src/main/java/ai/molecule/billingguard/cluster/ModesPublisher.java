@@ -71,8 +71,8 @@ public final class ModesPublisher implements AutoCloseable {
      * @param firstBackoff before the first retry of a failed namespace (or full sync), doubling per failure
      * @param maxBackoff   the longest back-off
      */
-    public record Timing(Duration debounce, Duration resync, Duration firstBackoff, Duration maxBackoff) {
-        public static final Timing DEFAULT = new Timing(Duration.ofMillis(200), Duration.ofMinutes(5),
+    record Timing(Duration debounce, Duration resync, Duration firstBackoff, Duration maxBackoff) {
+        static final Timing DEFAULT = new Timing(Duration.ofMillis(200), Duration.ofMinutes(5),
                 Duration.ofSeconds(1), Duration.ofMinutes(5));
     }
 
