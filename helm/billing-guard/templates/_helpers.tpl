@@ -270,16 +270,30 @@ annotations:
 {{/*
 CEL shared by the two pod backstop policies: the pod's workspace, its annotations, and every platform item the
 API server can see without a lookup. A Secret counts as a platform credential Secret when its name is in
-config.platformCredentials.secretNames (Secrets known only by their scope label need billing-guard's lookup).
+config.platformCredentials.secretNames or, for the policy with the published modes as params, among the names
+billing-guard published under the key _platform-secrets (Secrets known only by their scope label).
+Argument: list of (context, whether the policy has the modes ConfigMap as params).
 */}}
 {{- define "billing-guard.celPodVariables" -}}
-{{- $c := .Values.config }}
+{{- $root := index . 0 }}{{- $published := index . 1 }}
+{{- $c := $root.Values.config }}
 {{- $platform := include "billing-guard.celList" $c.platformCredentials.secretNames }}
 {{- $parts := splitList "{id}" $c.workspace.secretName }}
 {{- $prefix := include "billing-guard.celString" (first $parts) }}
 {{- $suffix := include "billing-guard.celString" (last $parts) }}
 {{- $ann := $c.output.annotationPrefix }}
-{{- $forbidden := printf "(@NAME@ in %s || (variables.workspaceId != '' && @NAME@ != variables.ownSecret && @NAME@.startsWith(%s) && @NAME@.endsWith(%s) && size(@NAME@) > %d))" $platform $prefix $suffix (add (len (first $parts)) (len (last $parts))) }}
+{{- $forbidden := printf "(@NAME@ in variables.platformSecrets || (variables.workspaceId != '' && @NAME@ != variables.ownSecret && @NAME@.startsWith(%s) && @NAME@.endsWith(%s) && size(@NAME@) > %d))" $prefix $suffix (add (len (first $parts)) (len (last $parts))) }}
+{{- if $published }}
+# The configured names, and those billing-guard found by the scope label (sorted, comma-separated; a workspace id
+# cannot start with '_'). The empty name of "no Secret reference" must never match.
+- name: platformSecrets
+  expression: >-
+    {{ $platform }}
+    + params.?data[?'_platform-secrets'].orValue('').split(',').filter(n, n != '')
+{{- else }}
+- name: platformSecrets
+  expression: "{{ $platform }}"
+{{- end }}
 - name: workspaceId
   expression: "object.metadata.?labels[?{{ include "billing-guard.celString" $c.workspace.idLabel }}].orValue('')"
 - name: ownSecret

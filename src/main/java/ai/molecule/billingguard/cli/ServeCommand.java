@@ -3,6 +3,7 @@ package ai.molecule.billingguard.cli;
 import ai.molecule.billingguard.InputException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.InformerFacts;
+import ai.molecule.billingguard.cluster.ModesPublisher;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.metrics.Metrics;
@@ -212,6 +213,11 @@ public final class ServeCommand implements Callable<Integer> {
         // The background audit, off unless audit.intervalSeconds > 0; readiness does not wait for it.
         if (!config.audit().interval().isZero()) {
             resources.add(AuditCommand.startBackgroundAudit(config, cluster.client(), informers, metrics));
+        }
+        // The backstop's params (modes.publish): off the request path, closed before the informers.
+        if (config.modes().publish()) {
+            resources.add(new ModesPublisher(cluster.client(), informers, config.modes(), config.policy(),
+                    Optional.ofNullable(System.getenv("POD_NAMESPACE")), metrics)).start();
         }
         return informers;
     }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -36,10 +37,11 @@ final class CachedInformer<T extends HasMetadata, R> implements AutoCloseable {
      * @param name      the informer's name in logs and metrics ({@link Metrics#INFORMERS})
      * @param operation fabric8's list/watch of the resource (a label- or name-selected operation)
      * @param executor  runs the informer's reconnects and (absent) event handlers
+     * @param changed   told the store key of every record put or removed ({@link CompactStore})
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     CachedInformer(String name, Class<T> type, Informable<T> operation, Paging paging, Metrics metrics,
-                   Executor executor, BiFunction<String, T, R> keep, Function<R, T> view) {
+                   Executor executor, BiFunction<String, T, R> keep, Function<R, T> view, Consumer<String> changed) {
         if (!(operation instanceof ListerWatcher<?, ?> source)) {
             throw new IllegalStateException("fabric8 operation " + operation.getClass().getName() + " cannot list and watch");
         }
@@ -49,7 +51,7 @@ final class CachedInformer<T extends HasMetadata, R> implements AutoCloseable {
         this.informer = new DefaultSharedIndexInformer<>(type, lister, 0, executor);
         // No lookup goes by index; the default namespace index would cost one map entry per object.
         informer.removeIndexer(Cache.NAMESPACE_INDEX);
-        this.store = new CompactStore<>(keep, view);
+        this.store = new CompactStore<>(keep, view, changed);
         informer.itemStore(store);
         // fabric8's default gives up when the first list fails (RBAC not bound yet, API server
         // restarting), leaving the webhook unready for good; keep retrying with its back-off.

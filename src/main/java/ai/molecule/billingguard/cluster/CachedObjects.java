@@ -2,6 +2,7 @@ package ai.molecule.billingguard.cluster;
 
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.policy.NamespaceInfo;
+import ai.molecule.billingguard.policy.PublishedModes;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,8 +68,12 @@ final class CachedObjects {
     record PlatformSecretEntry(String key, String resourceVersion) {
     }
 
-    /** A Namespace: its name and the billing-mode annotation (the org default). */
-    record NamespaceEntry(String name, String billingMode, String resourceVersion) {
+    /**
+     * A Namespace: its name, the billing-mode annotation (the org default), and whether it is guarded: it carries
+     * the guard label with the guard value and is not being deleted (nothing can be created in it any more). Read
+     * by the modes publisher only; the webhook treats every request it receives as guarded.
+     */
+    record NamespaceEntry(String name, String billingMode, boolean guarded, String resourceVersion) {
         NamespaceInfo toNamespaceInfo(PolicyConfig config) {
             return new NamespaceInfo(name, billingMode == null ? Map.of() : Map.of(config.billingModeAnnotation(), billingMode));
         }
@@ -107,6 +112,8 @@ final class CachedObjects {
 
         NamespaceEntry namespace(String key, Namespace namespace) {
             return new NamespaceEntry(key, interner.intern(annotation(namespace.getMetadata().getAnnotations())),
+                    PublishedModes.guarded(config, namespace.getMetadata().getLabels())
+                            && namespace.getMetadata().getDeletionTimestamp() == null,
                     namespace.getMetadata().getResourceVersion());
         }
 

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -24,11 +25,22 @@ final class CompactStore<T extends HasMetadata, R> implements ItemStore<T> {
     private final Map<String, R> entries = new ConcurrentHashMap<>();
     private final BiFunction<String, T, R> keep;
     private final Function<R, T> view;
+    private final Consumer<String> changed;
 
     /** @param keep the record of an object, given the key it is stored under (records may share that String) */
     CompactStore(BiFunction<String, T, R> keep, Function<R, T> view) {
+        this(keep, view, key -> {
+        });
+    }
+
+    /**
+     * @param changed told the key of every record put or removed, after the store holds the change (it runs on the
+     *                informer's thread: it must be quick and must not call back into the store's writers)
+     */
+    CompactStore(BiFunction<String, T, R> keep, Function<R, T> view, Consumer<String> changed) {
         this.keep = keep;
         this.view = view;
+        this.changed = changed;
     }
 
     /** The record stored under {@code namespace/name} (or the name of a cluster-scoped object), or null. */
@@ -42,7 +54,9 @@ final class CompactStore<T extends HasMetadata, R> implements ItemStore<T> {
 
     @Override
     public T put(String key, T object) {
-        return viewOf(entries.put(key, keep.apply(key, object)));
+        T old = viewOf(entries.put(key, keep.apply(key, object)));
+        changed.accept(key);
+        return old;
     }
 
     @Override
@@ -52,7 +66,11 @@ final class CompactStore<T extends HasMetadata, R> implements ItemStore<T> {
 
     @Override
     public T remove(String key) {
-        return viewOf(entries.remove(key));
+        R old = entries.remove(key);
+        if (old != null) {
+            changed.accept(key);
+        }
+        return viewOf(old);
     }
 
     @Override

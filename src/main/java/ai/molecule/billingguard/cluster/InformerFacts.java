@@ -26,7 +26,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 
@@ -60,6 +63,8 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
     /** The informers by namespace; the one key {@link #ALL} when every namespace is watched. */
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
     private static final String ALL = "";
+    /** Told the namespace of every cached object that changed ({@link #onChange}). */
+    private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
 
     /** The three informers of one scope: every namespace, or one watched namespace. */
     private record Scope(CachedInformer<Secret, CachedObjects.WorkspaceSecretEntry> workspaceSecrets,
@@ -118,13 +123,71 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
 
     private Scope scope(CachedInformer.Paging paging, CachedObjects.Reducer reducer, Informable<Secret> workspaceSecrets,
                         Informable<Secret> platformSecrets, Informable<Namespace> namespaces) {
+        Consumer<String> secretChanged = key -> {
+            if (!changeListeners.isEmpty()) {
+                changed(key.substring(0, key.indexOf('/')));
+            }
+        };
         return new Scope(
                 new CachedInformer<>(Metrics.INFORMERS.get(0), Secret.class, workspaceSecrets, paging, metrics, executor,
-                        reducer::workspaceSecret, CachedObjects::view),
+                        reducer::workspaceSecret, CachedObjects::view, secretChanged),
                 new CachedInformer<>(Metrics.INFORMERS.get(1), Secret.class, platformSecrets, paging, metrics, executor,
-                        reducer::platformSecret, CachedObjects::view),
+                        reducer::platformSecret, CachedObjects::view, secretChanged),
                 new CachedInformer<>(Metrics.INFORMERS.get(2), Namespace.class, namespaces, paging, metrics, executor,
-                        reducer::namespace, CachedObjects::view));
+                        reducer::namespace, CachedObjects::view, this::changed));
+    }
+
+    private void changed(String namespace) {
+        changeListeners.forEach(l -> l.accept(namespace));
+    }
+
+    /**
+     * Tells {@code listener} the namespace of every cached Secret or Namespace that is added, changed or removed,
+     * after the cache holds the change. It runs on an informer's thread: it must return quickly.
+     */
+    void onChange(Consumer<String> listener) {
+        changeListeners.add(listener);
+    }
+
+    /** The namespaces the informers watch, or empty when they watch every namespace. */
+    List<String> watchedNamespaces() {
+        return scopes.containsKey(ALL) ? List.of() : List.copyOf(scopes.keySet());
+    }
+
+    /** What the caches hold of one namespace: the Namespace and its labelled Secrets. */
+    record NamespaceContents(CachedObjects.NamespaceEntry namespace, List<CachedObjects.WorkspaceSecretEntry> workspaceSecrets,
+                             List<String> platformSecretNames) {
+    }
+
+    /**
+     * The cached records of the namespaces {@code wanted} accepts, by namespace; a namespace whose Namespace is not
+     * cached is left out. One pass over each cache, whatever the number of namespaces.
+     */
+    Map<String, NamespaceContents> contents(Predicate<String> wanted) {
+        Map<String, NamespaceContents> out = new HashMap<>();
+        for (Scope scope : scopes.values()) {
+            for (CachedObjects.NamespaceEntry ns : scope.namespaces().entries()) {
+                if (wanted.test(ns.name())) {
+                    out.put(ns.name(), new NamespaceContents(ns, new ArrayList<>(), new ArrayList<>()));
+                }
+            }
+        }
+        for (Scope scope : scopes.values()) {
+            for (CachedObjects.WorkspaceSecretEntry secret : scope.workspaceSecrets().entries()) {
+                NamespaceContents in = out.get(secret.namespace());
+                if (in != null) {
+                    in.workspaceSecrets().add(secret);
+                }
+            }
+            for (CachedObjects.PlatformSecretEntry secret : scope.platformSecrets().entries()) {
+                int slash = secret.key().indexOf('/');
+                NamespaceContents in = out.get(secret.key().substring(0, slash));
+                if (in != null) {
+                    in.platformSecretNames().add(secret.key().substring(slash + 1));
+                }
+            }
+        }
+        return out;
     }
 
     /** Starts listing and watching; returns at once. {@link #synced()} tells when the caches are complete. */

@@ -153,6 +153,34 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** What became of a write of a modes ConfigMap ({@link #modesPublished}). */
+    public static final List<String> MODES_OUTCOMES = List.of("created", "updated", "deleted", "conflict", "failed");
+
+    /**
+     * Registers the modes publisher's meters (only when it runs): its write counter, every outcome from the start,
+     * and the number of namespaces whose ConfigMap it currently fails to write.
+     */
+    public void modesPublisher(Supplier<Number> failingNamespaces) {
+        MODES_OUTCOMES.forEach(this::modesCounter);
+        Gauge.builder("billing_guard_modes_failing_namespaces", failingNamespaces)
+                .description("Guarded namespaces whose modes ConfigMap the last attempt failed to write")
+                .strongReference(true).register(registry);
+    }
+
+    /**
+     * A write of a modes ConfigMap: {@code created}, {@code updated}, {@code deleted}, {@code conflict} (someone else
+     * changed it in between: read again and retried) or {@code failed} (retried with back-off).
+     */
+    public void modesPublished(String outcome) {
+        modesCounter(outcome).increment();
+    }
+
+    private Counter modesCounter(String outcome) {
+        return Counter.builder("billing_guard_modes_published")
+                .description("Writes of the workspace id -> mode ConfigMaps the backstop reads, by outcome")
+                .tag("outcome", outcome).register(registry);
+    }
+
     public String scrape() {
         return registry.scrape();
     }

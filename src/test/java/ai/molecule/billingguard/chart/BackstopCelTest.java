@@ -12,10 +12,12 @@ import ai.molecule.billingguard.policy.Creator;
 import ai.molecule.billingguard.policy.Facts;
 import ai.molecule.billingguard.policy.FactsSource;
 import ai.molecule.billingguard.policy.Lookup;
+import ai.molecule.billingguard.policy.NamespaceInfo;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.PodPolicy;
-import ai.molecule.billingguard.policy.Resolution;
+import ai.molecule.billingguard.policy.PublishedModes;
 import ai.molecule.billingguard.policy.Scope;
+import ai.molecule.billingguard.policy.SecretLabels;
 import ai.molecule.billingguard.policy.WorkspaceSecret;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,7 +96,7 @@ class BackstopCelTest {
         if (!handler.review(withObject(c.review(), produced), ReviewHandler.Endpoint.VALIDATE).response().allowed()) {
             return false;
         }
-        List<Verdict> refusals = backstop(c, produced, published(c, mutated.decision(), facts)).stream()
+        List<Verdict> refusals = backstop(c, produced, published(c, mutated.decision().flatMap(PodDecision::workspaceId), facts)).stream()
                 .filter(v -> !v.admits()).toList();
         assertThat(refusals).as("backstop verdicts on the pod the webhook produced").isEmpty();
         return true;
@@ -101,20 +104,22 @@ class BackstopCelTest {
 
     /**
      * The pod as written (the webhook down), when the final-state check refuses it for platform items the API
-     * server can see by name: the backstop must refuse it as it is and with forged platform_managed annotations.
-     * Returns whether the case had such a pod.
+     * server can see: platform secrets by configured name, and for a workspace pod also by their scope label (the
+     * published {@code _platform-secrets}); never a Secret's workspace-id label. The backstop must refuse it as it
+     * is and with forged platform_managed annotations. Returns whether the case had such a pod.
      */
     private static boolean checkRefusedPod(Case c) {
         JsonNode pod = c.request().path("object");
-        FactsSource visible = c.facts(CONFIG, true);
+        FactsSource visible = new PodPolicy(CONFIG).workspaceId(pod).isPresent()
+                ? scopeLabelsOnly(c.facts(CONFIG, false)) : c.facts(CONFIG, true);
         ReviewHandler handler = new ReviewHandler(new PodPolicy(CONFIG), visible);
         ReviewOutcome validated = handler.review(c.review(), ReviewHandler.Endpoint.VALIDATE);
         boolean lookupFailed = validated.decision().flatMap(PodDecision::failedLookup).isPresent();
         if (validated.response().allowed() || lookupFailed || !hasVisiblePlatformItems(c, pod, visible)) {
             return false;
         }
-        Optional<JsonNode> params = published(c, handler.review(c.review(), ReviewHandler.Endpoint.MUTATE).decision(),
-                c.facts(CONFIG, false));
+        Optional<JsonNode> params = published(c, handler.review(c.review(), ReviewHandler.Endpoint.MUTATE).decision()
+                .flatMap(PodDecision::workspaceId), c.facts(CONFIG, false));
         assertThat(backstop(c, pod, params)).as("backstop verdicts on the pod as written").anyMatch(v -> !v.admits());
 
         ObjectNode forged = (ObjectNode) pod.deepCopy();
@@ -148,6 +153,40 @@ class BackstopCelTest {
         assertThat(AdmissionPolicies.evaluate(PUBLISHED, request(c, forged, platform)).admits()).isTrue();
         assertThat(AdmissionPolicies.evaluate(PUBLISHED, request(c, forged, Optional.of(modes(c.namespace(), Map.of())))).denials())
                 .singleElement().asString().contains("has no mode in ConfigMap billing-guard-modes");
+    }
+
+    @Test
+    void a_platform_secret_known_only_by_its_label_is_refused_with_forged_annotations_through_the_published_names() {
+        // shared-anthropic is a platform secret by its scope label only; w1 selected openai (byok).
+        Case c = Case.load("classify-labelled-global-secret-is-platform");
+        JsonNode forged = Json.JSON.readTree("""
+                {"metadata": {"name": "p", "namespace": "team-a", "labels": {"molecule.ai/workspace-id": "w1"},
+                              "annotations": {"billing.molecule.ai/mode": "platform_managed",
+                                              "billing.molecule.ai/source": "provider-secret"}},
+                 "spec": {"containers": [{"name": "agent", "env": [
+                             {"name": "PLAIN", "value": "x"},
+                             {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "shared-anthropic", "key": "K"}}}],
+                           "envFrom": [{"secretRef": {"name": "shared-anthropic"}}]}],
+                          "volumes": [{"name": "v", "secret": {"secretName": "shared-anthropic"}}]}}""");
+        JsonNode params = published(c, Optional.of("w1"), c.facts(CONFIG, false)).orElseThrow();
+        assertThat(params.path("data").properties()).extracting(Map.Entry::getKey).containsExactly("_platform-secrets", "w1");
+        assertThat(params.path("data").path("_platform-secrets").asString()).isEqualTo("shared-anthropic");
+        assertThat(params.path("data").path("w1").asString()).isEqualTo("byok");
+
+        assertThat(AdmissionPolicies.evaluate(FINAL_STATE, request(c, forged, Optional.empty())).admits())
+                .as("the annotation check knows platform secrets by configured name only").isTrue();
+        assertThat(AdmissionPolicies.evaluate(PUBLISHED, request(c, forged, Optional.of(params))).denials()).singleElement()
+                .asString().contains("workspace \"w1\" is byok according to ConfigMap billing-guard-modes",
+                        "env TOKEN in container agent", "envFrom Secret shared-anthropic in container agent", "volume v")
+                .doesNotContain("PLAIN");
+
+        ObjectNode withoutNames = (ObjectNode) params.deepCopy();
+        ((ObjectNode) withoutNames.path("data")).remove("_platform-secrets");
+        assertThat(AdmissionPolicies.evaluate(PUBLISHED, request(c, forged, Optional.of(withoutNames))).admits())
+                .as("without the published names the backstop cannot see it").isTrue();
+        ObjectNode platform = (ObjectNode) params.deepCopy();
+        ((ObjectNode) platform.path("data")).put("w1", "platform_managed");
+        assertThat(AdmissionPolicies.evaluate(PUBLISHED, request(c, forged, Optional.of(platform))).admits()).isTrue();
     }
 
     @Test
@@ -245,20 +284,31 @@ class BackstopCelTest {
     }
 
     /**
-     * The modes ConfigMap billing-guard would keep in the case's namespace: the workspace's resolved mode when its
-     * workspace secret exists (entries follow the secrets), nothing for a workspace without one.
+     * The modes ConfigMap billing-guard would keep in the case's namespace, computed by the publisher's own
+     * {@link PublishedModes}: the pod's workspace with its mode when its workspace secret exists (entries follow the
+     * secrets), nothing for a workspace without one, and the namespace's label-only platform secrets.
      */
-    private static Optional<JsonNode> published(Case c, Optional<PodDecision> decision, FactsSource facts) {
-        Map<String, String> data = new java.util.TreeMap<>();
-        decision.ifPresent(d -> d.workspaceId().ifPresent(id -> {
-            Facts f = facts.facts(c.namespace(), CONFIG.workspaceSecretName(id), java.util.Set.of());
-            // A workspace the webhook finds unknown (no secret of its own) is not published.
-            Optional<Resolution> resolution = d.resolution().filter(r -> r.failure().isEmpty() && !r.unknownWorkspace());
-            if (f.workspaceSecret() instanceof Lookup.Found<WorkspaceSecret> && resolution.isPresent()) {
-                data.put(id, resolution.get().mode().wire());
+    private static Optional<JsonNode> published(Case c, Optional<String> workspaceId, FactsSource facts) {
+        List<WorkspaceSecret> secrets = new ArrayList<>();
+        workspaceId.ifPresent(id -> {
+            Facts f = facts.facts(c.namespace(), CONFIG.workspaceSecretName(id), Set.of());
+            if (f.workspaceSecret() instanceof Lookup.Found<WorkspaceSecret> found) {
+                secrets.add(found.value());
             }
-        }));
-        return Optional.of(modes(c.namespace(), data));
+        });
+        // The publisher always has the Namespace (from its cache); a case whose Namespace lookup fails is denied anyway.
+        NamespaceInfo namespace = facts.facts(c.namespace(), null, Set.of()).namespace()
+                instanceof Lookup.Found<NamespaceInfo> found ? found.value() : new NamespaceInfo(c.namespace(), Map.of());
+        return Optional.of(modes(c.namespace(),
+                new PublishedModes(CONFIG, Optional.empty()).data(namespace, secrets, labelledPlatformSecrets(c))));
+    }
+
+    /** The names of the case's Secrets (in its namespace, or in none) carrying the platform scope label. */
+    private static List<String> labelledPlatformSecrets(Case c) {
+        return c.factDocs().stream().filter(d -> "Secret".equals(Json.text(d, "kind")))
+                .filter(d -> CONFIG.secretScopeValue().equals(d.path("metadata").path("labels").path(CONFIG.secretScopeLabel()).asString(null)))
+                .filter(d -> d.path("metadata").path("namespace").asString(c.namespace()).equals(c.namespace()))
+                .map(d -> d.path("metadata").path("name").asString()).toList();
     }
 
     private static JsonNode modes(String namespace, Map<String, String> data) {
@@ -289,6 +339,23 @@ class BackstopCelTest {
                 real == null ? java.util.Set.of() : real.keys(), real == null ? java.util.Set.of() : real.nonEmptyKeys());
         Facts probing = new Facts(Lookup.found(probe), facts.namespace(), facts.referencedSecrets());
         return !policy.decide(pod, "", context, probing).removals().isEmpty();
+    }
+
+    /** The facts with the labels of referenced Secrets reduced to the platform scope label. */
+    private static FactsSource scopeLabelsOnly(FactsSource facts) {
+        return (namespace, secretName, referenced) -> {
+            Facts f = facts.facts(namespace, secretName, referenced);
+            if (!(f.referencedSecrets() instanceof Lookup.Found<Map<String, SecretLabels>> found)) {
+                return f;
+            }
+            Map<String, SecretLabels> platform = new java.util.HashMap<>();
+            found.value().forEach((name, labels) -> {
+                if (labels.platformScope()) {
+                    platform.put(name, new SecretLabels(true, Optional.empty()));
+                }
+            });
+            return new Facts(f.workspaceSecret(), f.namespace(), Lookup.found(platform));
+        };
     }
 
     private static JsonNode withObject(JsonNode review, JsonNode object) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -63,7 +64,7 @@ class CachedObjectsTest {
                 "workspaceId", "provider", "model", "keys", "billingMode", "undecodableKey", "resourceVersion");
         assertThat(components(CachedObjects.KeyNames.class)).containsExactly("all", "nonEmpty");
         assertThat(components(CachedObjects.PlatformSecretEntry.class)).containsExactly("key", "resourceVersion");
-        assertThat(components(CachedObjects.NamespaceEntry.class)).containsExactly("name", "billingMode", "resourceVersion");
+        assertThat(components(CachedObjects.NamespaceEntry.class)).containsExactly("name", "billingMode", "guarded", "resourceVersion");
     }
 
     @Test
@@ -149,15 +150,45 @@ class CachedObjectsTest {
     }
 
     @Test
-    void a_cached_namespace_keeps_its_name_and_billing_mode() {
+    void a_cached_namespace_keeps_its_name_billing_mode_and_whether_it_is_guarded() {
         Namespace ns = new NamespaceBuilder().withNewMetadata().withName("team-a").withResourceVersion("3")
-                .addToAnnotations("molecule.ai/llm-billing-mode", "disabled").addToAnnotations("other", "x").endMetadata()
+                .addToAnnotations("molecule.ai/llm-billing-mode", "disabled").addToAnnotations("other", "x")
+                .addToLabels("molecule.ai/billing-guard", "enabled").addToLabels("team", "a").endMetadata()
                 .withNewSpec().addToFinalizers("kubernetes").endSpec().build();
 
         CachedObjects.NamespaceEntry cached = reducer.namespace("team-a", ns);
 
-        assertThat(cached).isEqualTo(new CachedObjects.NamespaceEntry("team-a", "disabled", "3"));
+        assertThat(cached).isEqualTo(new CachedObjects.NamespaceEntry("team-a", "disabled", true, "3"));
         assertThat(cached.toNamespaceInfo(CONFIG).annotations()).containsExactly(Map.entry("molecule.ai/llm-billing-mode", "disabled"));
+    }
+
+    @Test
+    void a_namespace_is_guarded_only_with_the_guard_label_and_its_value_and_while_it_is_not_being_deleted() {
+        for (Map<String, String> labels : List.of(Map.<String, String>of(), Map.of("molecule.ai/billing-guard", "disabled"),
+                Map.of("molecule.ai/billing-guard", "Enabled"), Map.of("billing-guard", "enabled"))) {
+            Namespace ns = new NamespaceBuilder().withNewMetadata().withName("n").withLabels(labels).endMetadata().build();
+            assertThat(reducer.namespace("n", ns).guarded()).as("labels %s", labels).isFalse();
+        }
+        Namespace unlabelled = new NamespaceBuilder().withNewMetadata().withName("n").endMetadata().build();
+        assertThat(reducer.namespace("n", unlabelled).guarded()).isFalse();
+        Namespace terminating = new NamespaceBuilder().withNewMetadata().withName("n").withDeletionTimestamp("2026-01-01T00:00:00Z")
+                .addToLabels("molecule.ai/billing-guard", "enabled").endMetadata().build();
+        assertThat(reducer.namespace("n", terminating).guarded()).as("being deleted").isFalse();
+    }
+
+    @Test
+    void the_store_tells_every_key_put_or_removed_after_it_holds_the_change() {
+        List<String> told = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<CompactStore<Secret, CachedObjects.WorkspaceSecretEntry>> store =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        store.set(new CompactStore<>(reducer::workspaceSecret, CachedObjects::view,
+                key -> told.add(key + (store.get().entry(key) == null ? " gone" : " held"))));
+
+        store.get().put("team-a/ws-1-secrets", workspaceSecret());
+        store.get().remove("team-a/ws-1-secrets");
+        store.get().remove("team-a/never-there");
+
+        assertThat(told).containsExactly("team-a/ws-1-secrets held", "team-a/ws-1-secrets gone");
     }
 
     @Test
