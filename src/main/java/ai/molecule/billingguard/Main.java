@@ -5,6 +5,7 @@ import ai.molecule.billingguard.cli.CertsCommand;
 import ai.molecule.billingguard.cli.ReviewCommand;
 import ai.molecule.billingguard.cli.ServeCommand;
 import ai.molecule.billingguard.config.ConfigException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.tls.PemException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -3,6 +3,7 @@ package ai.molecule.billingguard.audit;
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.BillingMode;
+import ai.molecule.billingguard.policy.DenialReason;
 import ai.molecule.billingguard.policy.Finding;
 import ai.molecule.billingguard.policy.PodDecision;
 import ai.molecule.billingguard.policy.Resolution;
@@ -21,12 +22,6 @@ import java.util.function.UnaryOperator;
 final class PodCheck {
     /** Most items one detail lists before counting the rest. */
     static final int MAX_LISTED = 10;
-    /**
-     * The one denial of a byok pod that is not "no user key": an {@code envFrom} of the workspace
-     * secret delivering a platform proxy variable. The decision carries both as text only.
-     */
-    private static final String NO_USER_KEY_DENIAL = "no container gets a key of the user's own";
-
     /**
      * A violation before its owner is known.
      *
@@ -91,8 +86,9 @@ final class PodCheck {
         if (!resolution.mode().strips()) {
             return found; // a platform_managed pod may hold platform items (an untrusted creator is not the audit's to judge)
         }
-        boolean noUserKey = denial.filter(d -> d.contains(NO_USER_KEY_DENIAL)).isPresent();
-        Optional<String> proxyKeys = denial.filter(d -> !noUserKey);
+        boolean noUserKey = decision.denialReason().filter(DenialReason.NO_USER_KEY::equals).isPresent();
+        Optional<String> proxyKeys = denial.filter(d -> decision.denialReason()
+                .filter(DenialReason.PROXY_THROUGH_ENVFROM::equals).isPresent());
         if (!decision.removals().isEmpty() || proxyKeys.isPresent()) {
             List<String> parts = new ArrayList<>();
             if (!decision.removals().isEmpty()) {

@@ -1,8 +1,8 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.cluster.Clusters;
-import ai.molecule.billingguard.pki.ApiFailure;
+import ai.molecule.billingguard.cluster.ApiErrors;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -130,9 +130,9 @@ final class ApiServer implements AutoCloseable {
             CompletableFuture.supplyAsync(prober::getKubernetesVersion).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return Optional.empty();
         } catch (TimeoutException e) {
-            return Optional.of(ApiFailure.describe(e, REQUEST_TIMEOUT));
+            return Optional.of(ApiErrors.cause(e, REQUEST_TIMEOUT));
         } catch (ExecutionException e) {
-            return Optional.of(ApiFailure.describe(e.getCause(), REQUEST_TIMEOUT));
+            return Optional.of(ApiErrors.cause(e.getCause(), REQUEST_TIMEOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted");

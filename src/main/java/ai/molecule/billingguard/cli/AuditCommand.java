@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.audit.Audit;
 import ai.molecule.billingguard.audit.BackgroundAudit;
 import ai.molecule.billingguard.audit.Inventory;

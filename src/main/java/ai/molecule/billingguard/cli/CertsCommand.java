@@ -1,8 +1,9 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
+import ai.molecule.billingguard.tls.CertificateSet;
 import ai.molecule.billingguard.tls.ServingCertificates;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,7 +72,7 @@ public final class CertsCommand implements Callable<Integer> {
         String svc = certs.service();
         String ns = certs.namespace();
         ServingCertificates.IssuedFiles files = ServingCertificates.write(certs.out(), svc + "." + ns + " webhook CA",
-                svc + "." + ns + ".svc", dnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()), false);
+                svc + "." + ns + ".svc", CertificateSet.serviceDnsNames(svc, ns), List.of(), Duration.ofDays(certs.days()), false);
         out.println("ca.crt:   " + files.ca());
         out.println("tls.crt:  " + files.certificate());
         out.println("tls.key:  " + files.privateKey());
@@ -87,11 +88,5 @@ public final class CertsCommand implements Callable<Integer> {
             throw new InputException("certs: " + dir + " already holds " + String.join(", ", existing)
                     + "; give --force to overwrite, or --out for another directory");
         }
-    }
-
-    /** The names kube-apiserver and in-cluster clients may dial the Service by. */
-    private static List<String> dnsNames(String service, String namespace) {
-        String svc = service + "." + namespace + ".svc";
-        return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
     }
 }

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.admission.AdmissionRequest;
 import ai.molecule.billingguard.admission.AdmissionResponse;
 import ai.molecule.billingguard.admission.AdmissionReviews;

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.cli;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.admission.ReviewHandler;
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.cluster.ModesPublisher;

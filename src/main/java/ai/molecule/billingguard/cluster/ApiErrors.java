@@ -2,8 +2,10 @@ package ai.molecule.billingguard.cluster;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import javax.net.ssl.SSLException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
@@ -14,7 +16,7 @@ import java.util.concurrent.TimeoutException;
  * status code and exception types, never from exception messages: those may quote a response
  * body (a JSON parser's "unexpected token ..."), and a Secret's body holds credentials.
  */
-final class ApiErrors {
+public final class ApiErrors {
     private static final Map<Integer, String> REASONS = Map.ofEntries(
             Map.entry(400, "Bad Request"), Map.entry(401, "Unauthorized"), Map.entry(403, "Forbidden"),
             Map.entry(404, "Not Found"), Map.entry(405, "Method Not Allowed"), Map.entry(406, "Not Acceptable"),
@@ -26,7 +28,7 @@ final class ApiErrors {
     }
 
     /** @param timeout the bound the call ran under, named when it was hit */
-    static String cause(Throwable failure, Duration timeout) {
+    public static String cause(Throwable failure, Duration timeout) {
         Throwable root = failure;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof TimeoutException || t instanceof HttpTimeoutException
@@ -37,7 +39,13 @@ final class ApiErrors {
                 return "HTTP " + k.getCode() + (REASONS.containsKey(k.getCode()) ? " " + REASONS.get(k.getCode()) : "");
             }
             if (t instanceof ConnectException) {
-                return "cannot connect to the API server";
+                return "connection refused";
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (t instanceof SSLException) {
+                return "TLS handshake failed (" + t.getClass().getSimpleName() + ")";
             }
             if (t instanceof InterruptedException) {
                 return "interrupted";
@@ -45,6 +53,16 @@ final class ApiErrors {
             root = t;
         }
         return "request failed (" + root.getClass().getSimpleName() + ")";
+    }
+
+    /** The HTTP status of a failed call, or 0 when it got no answer. */
+    public static int status(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof KubernetesClientException k && k.getCode() > 0) {
+                return k.getCode();
+            }
+        }
+        return 0;
     }
 
     static String human(Duration d) {

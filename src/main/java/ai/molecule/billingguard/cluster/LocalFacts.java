@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.cluster;
 
 import ai.molecule.billingguard.policy.FactsSource;
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.config.PolicyConfig;
 import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Facts;

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.cluster;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.config.PolicyConfig;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;

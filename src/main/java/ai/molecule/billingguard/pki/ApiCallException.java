@@ -1,5 +1,7 @@
 package ai.molecule.billingguard.pki;
 
+import ai.molecule.billingguard.cluster.ApiErrors;
+
 import java.time.Duration;
 
 /**
@@ -20,11 +22,11 @@ final class ApiCallException extends RuntimeException {
      * @param timeout the bound the call ran under
      */
     static ApiCallException of(Throwable failure, String call, Duration timeout) {
-        boolean forbidden = ApiFailure.status(failure) == 403;
+        boolean forbidden = ApiErrors.status(failure) == 403;
         String message = forbidden
                 ? "self-managed TLS: the service account may not " + call
                 + " (HTTP 403 Forbidden); grant it in its Role or ClusterRole, or turn selfManaged.enabled off"
-                : "self-managed TLS: cannot " + call + ": " + ApiFailure.describe(failure, timeout);
+                : "self-managed TLS: cannot " + call + ": " + ApiErrors.cause(failure, timeout);
         return new ApiCallException(message, forbidden);
     }
 

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.pki;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.tls.CertificateSet;
 import ai.molecule.billingguard.tls.PemPair;

@@ -148,27 +148,28 @@ public final class PodPolicy {
         Messages messages = new Messages(config, id, secretRef, resolution);
 
         Optional<Lookup.Failed<?>> failure = resolution.failure().or(() -> labelFailure);
-        Optional<String> denial = failure.map(messages::failure);
+        Optional<PodDecision.Denial> denial = failure.map(f -> deny(DenialReason.LOOKUP_FAILED, messages.failure(f)));
         if (denial.isEmpty() && resolution.unknownWorkspace() && !items.isEmpty()) {
             String why = secretName == null ? "its id cannot name a Secret"
                     : foreign ? "Secret " + Text.name(secretRef) + " is labelled for another workspace"
                     : "Secret " + Text.name(secretRef) + " does not exist";
-            denial = Optional.of(messages.unknownWorkspace(why, secretName != null, context.namespace(), items));
+            denial = Optional.of(deny(DenialReason.UNKNOWN_WORKSPACE,
+                    messages.unknownWorkspace(why, secretName != null, context.namespace(), items)));
         }
         if (denial.isEmpty() && strips && !scan.proxyKeys().isEmpty()) {
-            denial = Optional.of(messages.proxyThroughEnvFrom(scan.proxyKeys()));
+            denial = Optional.of(deny(DenialReason.PROXY_THROUGH_ENVFROM, messages.proxyThroughEnvFrom(scan.proxyKeys())));
         }
         if (denial.isEmpty() && context.phase() == Phase.VALIDATE && strips && !items.isEmpty()) {
-            denial = Optional.of(messages.platformItemsRemain(items));
+            denial = Optional.of(deny(DenialReason.PLATFORM_ITEMS_REMAIN, messages.platformItemsRemain(items)));
         }
         Set<String> accepted = userKeys.accepted(resolution);
         if (denial.isEmpty() && context.scope().podLevel() && resolution.mode() == BillingMode.BYOK
                 && !(secret.isPresent() && userKeys.delivered(pod, base, classifier, secret.get(), accepted,
                 items.stream().map(Finding::pointer).collect(Collectors.toSet())))) {
-            denial = Optional.of(messages.noUserKey(accepted, removals));
+            denial = Optional.of(deny(DenialReason.NO_USER_KEY, messages.noUserKey(accepted, removals)));
         }
         if (denial.isEmpty() && !strips && !items.isEmpty() && !trusted.trusts(context.creator())) {
-            denial = Optional.of(messages.untrusted(context.creator(), items));
+            denial = Optional.of(deny(DenialReason.UNTRUSTED_CREATOR, messages.untrusted(context.creator(), items)));
         }
 
         boolean applied = denial.isEmpty() && base.isEmpty();
@@ -230,6 +231,10 @@ public final class PodPolicy {
         }
         return PodDecision.bypass(Messages.bypass(config, refs, labelFailure),
                 labelFailure.map(f -> "platform-secrets"));
+    }
+
+    private static PodDecision.Denial deny(DenialReason reason, String message) {
+        return new PodDecision.Denial(reason, message);
     }
 
     /** The runtime label, trimmed and without case like provider selections; empty when absent or blank. */

@@ -29,6 +29,12 @@ import java.util.Set;
  * {@link #problem} says why such a set cannot be served as it is, {@link #renew} makes one that can.
  */
 public final class CertificateSet {
+    /** The names kube-apiserver and in-cluster clients may dial a Service by. */
+    public static List<String> serviceDnsNames(String service, String namespace) {
+        String svc = service + "." + namespace + ".svc";
+        return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
+    }
+
     private final String caCertificates;
     private final String caKey;
     private final String certificate;
@@ -55,8 +61,7 @@ public final class CertificateSet {
 
         /** The names kube-apiserver and in-cluster clients may dial the Service by. */
         public List<String> dnsNames() {
-            String svc = service + "." + namespace + ".svc";
-            return List.of(service, service + "." + namespace, svc, svc + ".cluster.local");
+            return serviceDnsNames(service, namespace);
         }
 
         Duration caValidity() {

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.tls;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -52,8 +52,13 @@ class BackstopCelTest {
     static final JsonNode PUBLISHED = policy("billing-guard-published-modes");
     static final String MODES_CONFIGMAP = "billing-guard-modes";
 
+    /**
+     * Fixture pods the API server would let reach an admission policy. The {@code malformed-*} cases
+     * hold objects its own decoding refuses first (a number where a name belongs, an object where a
+     * list does): they test the webhook's robustness, not the backstop's.
+     */
     static Stream<String> podCases() {
-        return AdmissionCases.names().stream().filter(n -> Case.load(n).isPod());
+        return AdmissionCases.names().stream().filter(n -> !n.startsWith("malformed-")).filter(n -> Case.load(n).isPod());
     }
 
     private static JsonNode policy(String name) {

@@ -160,10 +160,12 @@ class ChartTest {
         Chart.Rendered r = Chart.defaults();
         JsonNode tls = r.named("Role", "billing-guard-tls").orElseThrow();
         assertThat(tls.path("rules").get(1).path("resourceNames")).containsExactly(Json.JSON.getNodeFactory().stringNode("billing-guard-tls"));
+        // Exactly what pki uses: GET the Secret, PUT a renewal (compare-and-swap), PATCH the caBundles.
+        assertThat(strings(tls.path("rules").get(1).path("verbs"))).containsExactlyInAnyOrder("get", "update");
         JsonNode webhooks = r.named("ClusterRole", "billing-guard-webhooks").orElseThrow().path("rules").get(0);
         assertThat(strings(webhooks.path("resources"))).containsExactlyInAnyOrder("mutatingwebhookconfigurations", "validatingwebhookconfigurations");
         assertThat(strings(webhooks.path("resourceNames"))).containsExactly("billing-guard");
-        assertThat(strings(webhooks.path("verbs"))).containsExactlyInAnyOrder("get", "patch", "update");
+        assertThat(strings(webhooks.path("verbs"))).containsExactlyInAnyOrder("get", "patch");
         Chart.Rendered certManager = Chart.render(Optional.of(Chart.DIR.resolve("ci/cert-manager-values.yaml")));
         assertThat(certManager.named("Role", "billing-guard-tls")).isEmpty();
         assertThat(certManager.named("ClusterRole", "billing-guard-webhooks")).isEmpty();

@@ -238,7 +238,7 @@ class AuditCommandIT {
         ReviewCommandTest.Run run = audit(unreachable);
 
         ReviewCommandTest.assertOneCleanLine(run, "cannot list Namespaces at https://127.0.0.1:" + port + "/",
-                "cannot connect to the API server");
+                "connection refused");
         assertThat(run.out()).isEmpty();
     }
 

@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.cluster;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

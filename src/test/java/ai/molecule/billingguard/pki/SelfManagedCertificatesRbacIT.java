@@ -1,6 +1,6 @@
 package ai.molecule.billingguard.pki;
 
-import ai.molecule.billingguard.InputException;
+import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.cluster.MockServerLogs;
 import ai.molecule.billingguard.tls.CertificateSet;
 import io.fabric8.kubernetes.api.model.Secret;
