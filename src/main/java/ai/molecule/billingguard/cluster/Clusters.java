@@ -4,6 +4,7 @@ import ai.molecule.billingguard.config.InputException;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 
 import java.nio.file.Files;
@@ -29,6 +30,26 @@ public final class Clusters {
         // The JDK client is named explicitly: it is the only one shipped, and this fails at
         // compile time rather than at run time if it goes missing.
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    }
+
+    /**
+     * A client sharing {@code client}'s connections, each request bounded by {@code timeout}. Without
+     * {@code retries}, a 5xx or 429 is not retried with back-off by fabric8: the caller decides (one
+     * lookup within an admission request's deadline cannot afford fabric8's back-off; an informer's
+     * paged list resumes with its own).
+     */
+    public static KubernetesClient derived(KubernetesClient client, Duration timeout, boolean retries) {
+        RequestConfigBuilder request = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestTimeout(Math.toIntExact(timeout.toMillis()));
+        if (!retries) {
+            request.withRequestRetryBackoffLimit(0);
+        }
+        return client.newClient(request.build()).adapt(KubernetesClient.class);
+    }
+
+    /** The bound of each request of {@code client}. */
+    public static Duration requestTimeout(KubernetesClient client) {
+        return Duration.ofMillis(client.getConfiguration().getRequestConfig().getRequestTimeout());
     }
 
     private static Config fromFile(Path path) {

@@ -12,7 +12,6 @@ import ai.molecule.billingguard.policy.WorkspaceSecret;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 
@@ -92,11 +91,7 @@ public final class InformerFacts implements FactsSource, AutoCloseable {
         // The informers' lists get a client of their own: a page is bounded by the list timeout,
         // not by the request timeout of the caller's client, and retried here (PagedLister), not
         // by fabric8's HTTP layer.
-        KubernetesClient lists = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestTimeout(Math.toIntExact(cluster.listTimeout().toMillis()))
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .adapt(KubernetesClient.class);
+        KubernetesClient lists = Clusters.derived(client, cluster.listTimeout(), false);
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "billing-guard-informer-" + threads.incrementAndGet());

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,14 +37,8 @@ public final class LiveFacts implements FactsSource {
      *                 HTTP request, which is never retried)
      */
     public LiveFacts(KubernetesClient client, PolicyConfig config, Duration deadline) {
-        // A derived client shares the HTTP client; only the request settings differ. fabric8
-        // retries 5xx and 429 with backoff by default, which would stretch one lookup far past
-        // the deadline an admission request can afford.
-        this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestTimeout(Math.toIntExact(deadline.toMillis()))
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .adapt(KubernetesClient.class);
+        // No fabric8 back-off: it would stretch one lookup far past the request's deadline.
+        this.client = Clusters.derived(client, deadline, false);
         this.config = config;
         this.deadline = deadline;
     }

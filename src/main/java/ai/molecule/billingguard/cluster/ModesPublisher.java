@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.ConfigMapList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import org.slf4j.Logger;
@@ -126,10 +125,8 @@ public final class ModesPublisher implements AutoCloseable {
     ModesPublisher(KubernetesClient client, InformerFacts caches, Config.Modes modes, PolicyConfig config,
                    Optional<String> ownNamespace, Metrics metrics, Timing timing) {
         // Failures are retried here, with a back-off of our own, not by fabric8's HTTP layer.
-        this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestRetryBackoffLimit(0).build())
-                .adapt(KubernetesClient.class);
-        this.requestTimeout = Duration.ofMillis(client.getConfiguration().getRequestConfig().getRequestTimeout());
+        this.requestTimeout = Clusters.requestTimeout(client);
+        this.client = Clusters.derived(client, requestTimeout, false);
         this.caches = caches;
         this.config = config;
         this.modes = new PublishedModes(config, ownNamespace);

@@ -4,7 +4,6 @@ import ai.molecule.billingguard.json.Json;
 import ai.molecule.billingguard.policy.Lookup;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 
@@ -25,11 +24,7 @@ public final class OwnerReader {
      * @param timeout bound of each GET; no retries
      */
     public OwnerReader(KubernetesClient client, Duration timeout) {
-        this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestTimeout(Math.toIntExact(timeout.toMillis()))
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .adapt(KubernetesClient.class);
+        this.client = Clusters.derived(client, timeout, false);
         this.timeout = timeout;
     }
 

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
@@ -42,10 +41,7 @@ public final class PodInformer implements AutoCloseable {
 
     /** Creates the informers without starting them. The client is not closed here: the caller owns it. */
     public PodInformer(KubernetesClient client, Config.Cluster cluster, PolicyConfig config) {
-        KubernetesClient lists = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestTimeout(Math.toIntExact(cluster.listTimeout().toMillis()))
-                        .build())
-                .adapt(KubernetesClient.class);
+        KubernetesClient lists = Clusters.derived(client, cluster.listTimeout(), true);
         this.serialization = client.getKubernetesSerialization();
         this.namespaces = informer("guarded namespaces", lists.namespaces()
                         .withLabel(config.guardedNamespaceLabel(), config.guardedNamespaceValue())

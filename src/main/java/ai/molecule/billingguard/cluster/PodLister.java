@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import tools.jackson.databind.JsonNode;
 
 import java.time.Duration;
@@ -34,11 +33,7 @@ public final class PodLister {
      * @param pageSize pods per page
      */
     public PodLister(KubernetesClient client, PolicyConfig config, Duration timeout, int pageSize) {
-        this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                        .withRequestTimeout(Math.toIntExact(timeout.toMillis()))
-                        .withRequestRetryBackoffLimit(0)
-                        .build())
-                .adapt(KubernetesClient.class);
+        this.client = Clusters.derived(client, timeout, false);
         this.config = config;
         this.timeout = timeout;
         this.pageSize = pageSize;
