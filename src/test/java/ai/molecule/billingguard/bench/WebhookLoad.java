@@ -323,10 +323,11 @@ public final class WebhookLoad {
         long errors = 0;
         for (int rate : o.rates) {
             webhook.stats.reset();
+            HICCUPS.reset();
             Result r = run(webhook, pod, o.connections, rate, Duration.ofSeconds(o.seconds), 0);
             errors += r.errors.get();
-            System.out.printf(Locale.ROOT, "  %,6d req/s asked, %,8.0f answered/s: %s  %s%s%n", rate, r.rate(),
-                    r.percentiles(), r.errorText(), webhook.stats.describe());
+            System.out.printf(Locale.ROOT, "  %,6d req/s asked, %,8.0f answered/s: %s  %s%s%s%n", rate, r.rate(),
+                    r.percentiles(), r.errorText(), webhook.stats.describe(), HICCUPS.describe());
         }
         webhook.finish();
         return errors == 0 ? 0 : 1;
@@ -367,13 +368,14 @@ public final class WebhookLoad {
         List<Webhook.Memory> memory = new ArrayList<>();
         for (int minute = 1; minute <= minutes; minute++) {
             webhook.stats.reset();
+            HICCUPS.reset();
             Result r = run(webhook, pod, o.connections, o.rate, Duration.ofSeconds(60), o.reconnectEvery);
             errors += r.errors.get();
             Webhook.Memory m = webhook.heapAfterGc();
             memory.add(m);
             System.out.printf(Locale.ROOT, "  minute %2d: %,7d answered (%,.0f/s), %s; %s; heap after full GC %.1f MiB, "
-                            + "%d threads%s%n", minute, r.ok(), r.rate(), r.errorText(), r.percentiles(), m.heapMiB(),
-                    m.threads(), webhook.stats.describe());
+                            + "%d threads%s%s%n", minute, r.ok(), r.rate(), r.errorText(), r.percentiles(), m.heapMiB(),
+                    m.threads(), webhook.stats.describe(), HICCUPS.describe());
         }
         stop.set(true);
         rotator.interrupt();
@@ -684,6 +686,45 @@ public final class WebhookLoad {
             }
         }
     }
+
+    /**
+     * How late a thread of this JVM wakes from a 1 ms sleep (as jHiccup measures): stalls of the
+     * machine or of the load generator itself, which the open-loop latencies include. A figure here
+     * close to the latency tail says the tail is not the webhook's.
+     */
+    static final class Hiccups {
+        private final Histogram late = new Histogram(TimeUnit.SECONDS.toMicros(60), 2);
+
+        Hiccups() {
+            Thread meter = new Thread(() -> {
+                while (true) {
+                    long t0 = System.nanoTime();
+                    LockSupport.parkNanos(1_000_000);
+                    long micros = Math.max(0, (System.nanoTime() - t0 - 1_000_000) / 1_000);
+                    synchronized (late) {
+                        late.recordValue(Math.min(micros, late.getHighestTrackableValue()));
+                    }
+                }
+            }, "hiccup-meter");
+            meter.setDaemon(true);
+            meter.start();
+        }
+
+        void reset() {
+            synchronized (late) {
+                late.reset();
+            }
+        }
+
+        String describe() {
+            synchronized (late) {
+                return String.format(Locale.ROOT, "  [load generator wake-up delay p99 %.1f, p99.9 %.1f, max %.1f ms]",
+                        late.getValueAtPercentile(99) / 1e3, late.getValueAtPercentile(99.9) / 1e3, late.getMaxValue() / 1e3);
+            }
+        }
+    }
+
+    static final Hiccups HICCUPS = new Hiccups();
 
     // ---------------------------------------------------------------------------------------------
 
