@@ -5,7 +5,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -58,8 +57,7 @@ public record AdmissionResponse(String uid, boolean allowed, String message, Arr
         }
         if (patch != null) {
             response.put("patchType", "JSONPatch");
-            response.put("patch", Base64.getEncoder().encodeToString(
-                    Json.JSON.writeValueAsString(patch).getBytes(StandardCharsets.UTF_8)));
+            response.put("patch", Base64.getEncoder().encodeToString(Json.JSON.writeValueAsBytes(patch)));
         }
         if (!warnings.isEmpty()) {
             ArrayNode array = response.putArray("warnings");
@@ -70,6 +68,11 @@ public record AdmissionResponse(String uid, boolean allowed, String message, Arr
             auditAnnotations.forEach(audit::put);
         }
         return review;
+    }
+
+    /** {@link #toReview} as the UTF-8 bytes of the HTTP answer (written directly, no String between). */
+    public byte[] toBytes() {
+        return Json.JSON.writeValueAsBytes(toReview());
     }
 
     /** The JSON patch operations, or an empty array. */

@@ -2,19 +2,15 @@ package ai.molecule.billingguard.cli;
 
 import ai.molecule.billingguard.config.InputException;
 import ai.molecule.billingguard.audit.Audit;
-import ai.molecule.billingguard.audit.BackgroundAudit;
 import ai.molecule.billingguard.audit.Inventory;
 import ai.molecule.billingguard.audit.Report;
 import ai.molecule.billingguard.cluster.Clusters;
 import ai.molecule.billingguard.cluster.LiveFacts;
 import ai.molecule.billingguard.cluster.OwnerReader;
-import ai.molecule.billingguard.cluster.PodInformer;
 import ai.molecule.billingguard.cluster.PodLister;
 import ai.molecule.billingguard.config.Config;
 import ai.molecule.billingguard.config.Knob;
 import ai.molecule.billingguard.json.Json;
-import ai.molecule.billingguard.metrics.Metrics;
-import ai.molecule.billingguard.policy.FactsSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code billing-guard audit}: the running pods that break the policy now, read-only. */
@@ -101,37 +96,10 @@ public final class AuditCommand implements Callable<Integer> {
             out.print(switch (config.audit().output()) {
                 case TEXT -> report.text();
                 case JSON -> Json.JSON.writeValueAsString(report.document()) + "\n";
-                case YAML -> Json.YAML.writeValueAsString(report.document());
+                case YAML -> Json.yaml().writeValueAsString(report.document());
             });
             out.flush();
             return errors || !report.problems().isEmpty() ? 2 : report.violations().isEmpty() ? 0 : 3;
         }
-    }
-
-    /**
-     * serve's background audit ({@code audit.intervalSeconds} &gt; 0): a pod informer beside serve's
-     * facts, owners read with bounded GETs, started now; closing the result stops both.
-     *
-     * @param client serve's client, not closed here
-     * @param facts  serve's facts source (the informer caches)
-     */
-    public static AutoCloseable startBackgroundAudit(Config config, KubernetesClient client, FactsSource facts,
-                                                     Metrics metrics) {
-        PodInformer pods = new PodInformer(client, config.cluster(), config.policy());
-        pods.start();
-        BackgroundAudit scan = new BackgroundAudit(new Audit(config.policy()), config.audit().interval(),
-                () -> pods.synced() && facts.synced(),
-                () -> {
-                    List<String> namespaces = pods.guardedNamespaces();
-                    return new Inventory(namespaces, pods.pods(Set.copyOf(namespaces)));
-                },
-                facts, new OwnerReader(client, config.cluster().lookupDeadline())::ownerReferences, metrics).start();
-        return () -> {
-            try {
-                scan.close();
-            } finally {
-                pods.close();
-            }
-        };
     }
 }

@@ -102,12 +102,40 @@ public final class ReviewCommand implements Callable<Integer> {
         if (cluster.secrets().isPresent() && cluster.kubeconfig().isPresent()) {
             throw new InputException("give --secrets or --kubeconfig, not both");
         }
-        try (KubernetesClient client = cluster.kubeconfig()
-                .map(k -> Clusters.client(Optional.of(k), cluster.lookupDeadline())).orElse(null)) {
-            FactsSource facts = client != null ? new LiveFacts(client, config.policy(), cluster.lookupDeadline())
-                    : cluster.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
-                    .orElseGet(LocalFacts::empty);
-            return review(config, facts, cluster.secrets().isEmpty() && client == null);
+        try (ReviewFacts facts = ReviewFacts.open(config)) {
+            return review(config, facts.source, cluster.secrets().isEmpty() && facts.client == null);
+        }
+    }
+
+    /**
+     * Where a review's facts come from: a cluster (live lookups), files, or nothing. A class of its
+     * own: a fabric8 type among this command's methods (a lambda's included) would load fabric8
+     * whenever the command line is parsed, for every command.
+     */
+    private static final class ReviewFacts implements AutoCloseable {
+        final KubernetesClient client;
+        final FactsSource source;
+
+        private ReviewFacts(KubernetesClient client, FactsSource source) {
+            this.client = client;
+            this.source = source;
+        }
+
+        static ReviewFacts open(Config config) {
+            Config.Cluster cluster = config.cluster();
+            if (cluster.kubeconfig().isPresent()) {
+                KubernetesClient client = Clusters.client(cluster.kubeconfig(), cluster.lookupDeadline());
+                return new ReviewFacts(client, new LiveFacts(client, config.policy(), cluster.lookupDeadline()));
+            }
+            return new ReviewFacts(null, cluster.secrets().map(p -> (FactsSource) LocalFacts.load(p, config.policy()))
+                    .orElseGet(LocalFacts::empty));
+        }
+
+        @Override
+        public void close() {
+            if (client != null) {
+                client.close();
+            }
         }
     }
 
@@ -273,7 +301,7 @@ public final class ReviewCommand implements Callable<Integer> {
         return switch (config.review().output()) {
             case JSON -> Json.JSON.writeValueAsString(item.admissionReview() ? outcome.response().toReview()
                     : summary(item, outcome, printed)) + "\n";
-            case YAML -> yamlComment(outcome) + Json.YAML.writeValueAsString(printed);
+            case YAML -> yamlComment(outcome) + Json.yaml().writeValueAsString(printed);
             case TEXT -> text(item, outcome);
         };
     }

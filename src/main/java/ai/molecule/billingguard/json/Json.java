@@ -6,6 +6,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MappingIterator;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLWriteFeature;
 
@@ -14,18 +17,28 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The shared Jackson mappers and small tree helpers; Jackson 3 mappers are immutable and thread-safe. */
 public final class Json {
     public static final ObjectMapper JSON = JsonMapper.builder().build();
-    public static final YAMLMapper YAML = YAMLMapper.builder()
-            .enable(YAMLWriteFeature.MINIMIZE_QUOTES)
-            .disable(YAMLWriteFeature.WRITE_DOC_START_MARKER)
-            .build();
 
     private Json() {
+    }
+
+    /** The YAML writer ({@code -o yaml}); built on first use, so that commands that write no YAML never load it. */
+    public static YAMLMapper yaml() {
+        return YamlHolder.YAML;
+    }
+
+    private static final class YamlHolder {
+        static final YAMLMapper YAML = YAMLMapper.builder()
+                .enable(YAMLWriteFeature.MINIMIZE_QUOTES)
+                .disable(YAMLWriteFeature.WRITE_DOC_START_MARKER)
+                .build();
     }
 
     /**
@@ -61,7 +74,7 @@ public final class Json {
         try {
             for (Object doc : new Load(settings).loadAllFromString(text)) {
                 if (doc != null) {
-                    docs.add(JSON.valueToTree(doc));
+                    docs.add(tree(doc));
                 }
             }
         } catch (YamlEngineException e) {
@@ -70,6 +83,39 @@ public final class Json {
             throw new SyntaxException("unsupported YAML content (" + e.getClass().getSimpleName() + ")");
         }
         return docs;
+    }
+
+    /**
+     * What snakeyaml-engine read, as a tree: maps, lists, strings, numbers, booleans and nulls node
+     * by node (the same tree {@code JSON.valueToTree} gives, without the data-binding machinery it
+     * loads: a fifth of a second of every command's start-up); anything else through {@code valueToTree}.
+     */
+    static JsonNode tree(Object value) {
+        JsonNodeFactory nodes = JSON.getNodeFactory();
+        if (value == null) {
+            return nodes.nullNode();
+        } else if (value instanceof String text) {
+            return nodes.stringNode(text);
+        } else if (value instanceof Map<?, ?> map) {
+            ObjectNode object = nodes.objectNode();
+            map.forEach((k, v) -> object.set(String.valueOf(k), tree(v)));
+            return object;
+        } else if (value instanceof List<?> list) {
+            ArrayNode array = nodes.arrayNode(list.size());
+            list.forEach(v -> array.add(tree(v)));
+            return array;
+        } else if (value instanceof Boolean flag) {
+            return nodes.booleanNode(flag);
+        } else if (value instanceof Integer n) {
+            return nodes.numberNode(n);
+        } else if (value instanceof Long n) {
+            return nodes.numberNode(n);
+        } else if (value instanceof BigInteger n) {
+            return nodes.numberNode(n);
+        } else if (value instanceof Double n) {
+            return nodes.numberNode(n);
+        }
+        return JSON.valueToTree(value);
     }
 
     /** One or more concatenated JSON documents. */

@@ -33,6 +33,9 @@ public final class Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> cacheCounters = new ConcurrentHashMap<>();
+    /** The admission counters and timers, found by their tags on every request rather than built and registered. */
+    private final Map<String, Counter> answeredCounters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> answeredTimers = new ConcurrentHashMap<>();
     private final MultiGauge violations = MultiGauge.builder("billing_guard_violations")
             .description("Running pods breaking the policy, by namespace and kind, as serve's last background audit found them")
             .register(registry);
@@ -68,19 +71,21 @@ public final class Metrics {
      * @param outcome {@code allowed}, {@code patched} or {@code denied}
      */
     public void answered(String endpoint, String operation, String mode, String outcome, boolean dryRun, Duration took) {
-        Counter.builder("billing_guard_admission_requests")
-                .description("AdmissionReviews answered")
-                .tag("endpoint", endpoint)
-                .tag("operation", bounded(operation))
-                .tag("mode", mode)
-                .tag("outcome", outcome)
-                .tag("dry_run", String.valueOf(dryRun))
-                .register(registry).increment();
-        Timer.builder("billing_guard_admission_duration")
+        String op = bounded(operation);
+        answeredCounters.computeIfAbsent(endpoint + '/' + op + '/' + mode + '/' + outcome + '/' + dryRun,
+                k -> Counter.builder("billing_guard_admission_requests")
+                        .description("AdmissionReviews answered")
+                        .tag("endpoint", endpoint)
+                        .tag("operation", op)
+                        .tag("mode", mode)
+                        .tag("outcome", outcome)
+                        .tag("dry_run", String.valueOf(dryRun))
+                        .register(registry)).increment();
+        answeredTimers.computeIfAbsent(endpoint, k -> Timer.builder("billing_guard_admission_duration")
                 .description("Time to answer an AdmissionReview, from body read to answer encoded")
                 .tag("endpoint", endpoint)
                 .publishPercentileHistogram()
-                .register(registry).record(took);
+                .register(registry)).record(took);
     }
 
     /** A decision that failed closed because a lookup of this kind of object ({@link #OBJECTS}) failed. */

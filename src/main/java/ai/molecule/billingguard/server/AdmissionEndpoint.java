@@ -135,7 +135,7 @@ final class AdmissionEndpoint implements Handler {
                 return;
             }
             ctx.status(200).contentType("application/json")
-                    .result(outcome.response().toReview().toString().getBytes(StandardCharsets.UTF_8));
+                    .result(outcome.response().toBytes());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             count(outcome, took);
             log(outcome, took);
@@ -197,7 +197,7 @@ final class AdmissionEndpoint implements Handler {
 
     private void deny(Context ctx, long start, String uid, String message) {
         ctx.status(200).contentType("application/json")
-                .result(AdmissionResponse.denied(uid, message).toReview().toString().getBytes(StandardCharsets.UTF_8));
+                .result(AdmissionResponse.denied(uid, message).toBytes());
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         metrics.answered(path, "", "none", "denied", false, took);
         DECISIONS.atInfo().addKeyValue("endpoint", path).addKeyValue("uid", uid).addKeyValue("allowed", false)

@@ -6,11 +6,13 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.encoder.EncoderBase;
 import org.slf4j.event.KeyValuePair;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One compact JSON object per log event: time, level, logger, message and the event's key-value
@@ -34,22 +36,43 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
-        ObjectNode line = Json.JSON.createObjectNode();
+        // The fields in order, a key-value pair replacing an earlier field of its name in place (as an
+        // ObjectNode would), then written straight to bytes: no tree, no String in between.
+        Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", Instant.ofEpochMilli(event.getTimeStamp()).toString());
         line.put("level", event.getLevel().toString());
         line.put("logger", event.getLoggerName());
         line.put("message", event.getFormattedMessage());
         if (event.getKeyValuePairs() != null) {
             for (KeyValuePair kv : event.getKeyValuePairs()) {
-                line.putPOJO(kv.key, kv.value);
+                line.put(kv.key, kv.value);
             }
         }
         IThrowableProxy error = event.getThrowableProxy();
         if (error != null) {
             line.put("error", error.getClassName());
-            line.set("stack", stack(error));
+            line.put("stack", stack(error));
         }
-        return (line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = Json.JSON.createGenerator(bytes)) {
+            out.writeStartObject();
+            for (Map.Entry<String, Object> field : line.entrySet()) {
+                out.writeName(field.getKey());
+                Object value = field.getValue();
+                if (value == null) {
+                    out.writeNull();
+                } else if (value instanceof String text) {
+                    out.writeString(text);
+                } else if (value instanceof Boolean flag) {
+                    out.writeBoolean(flag);
+                } else {
+                    out.writePOJO(value);
+                }
+            }
+            out.writeEndObject();
+        }
+        bytes.write('\n');
+        return bytes.toByteArray();
     }
 
     private static ArrayNode stack(IThrowableProxy error) {

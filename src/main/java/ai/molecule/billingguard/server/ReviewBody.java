@@ -25,7 +25,7 @@ import java.util.Optional;
  * entries has 330,000); {@link #MAX_TOKENS} leaves room for any real object of the body limit and
  * bounds a hostile tree at about {@link #MAX_TOKENS} &times; {@link #WORST_BYTES_PER_TOKEN}.
  */
-final class ReviewBody {
+public final class ReviewBody {
     /** Most JSON tokens read from one body; past it the body is refused unread. */
     static final long MAX_TOKENS = 500_000;
     /** Deepest nesting read (Jackson's default); no Kubernetes object comes near it. */
@@ -44,7 +44,7 @@ final class ReviewBody {
     }
 
     /** The tree of {@code body}; throws {@link JacksonException} when it is malformed or beyond the limits. */
-    static JsonNode tree(byte[] body) {
+    public static JsonNode tree(byte[] body) {
         return BOUNDED.readTree(body);
     }
 

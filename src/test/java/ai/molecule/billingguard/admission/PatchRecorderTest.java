@@ -33,6 +33,34 @@ class PatchRecorderTest {
     }
 
     @Test
+    void only_the_containers_on_the_way_to_a_change_are_copied_and_the_original_stays_as_it_was() {
+        JsonNode doc = Json.documents("{metadata: {labels: {a: b}, annotations: {x: y}}, spec: {containers: ["
+                + "{name: one, env: [{name: A}, {name: B}], ports: [{containerPort: 1}]}, {name: two, env: [{name: C}]}],"
+                + " volumes: [{name: v, projected: {sources: [s0, s1]}}, {name: w}]}}").get(0);
+        String before = doc.toString();
+        PatchRecorder patch = new PatchRecorder(doc);
+        patch.removeAll(List.of("/spec/volumes/1", "/spec/volumes/0/projected/sources/0", "/spec/containers/0/env/1"));
+        patch.add("/spec/containers/0/env/1", Json.JSON.getNodeFactory().objectNode().put("name", "D"));
+        patch.add("/metadata/annotations/z", Json.JSON.getNodeFactory().stringNode("w"));
+        patch.replace("/spec/containers/0/env/1/name", Json.JSON.getNodeFactory().stringNode("E"));
+
+        assertThat(doc.toString()).as("the original").isEqualTo(before);
+        JsonNode result = patch.result();
+        assertThat(JsonPatch.apply(patch.operations(), doc)).isEqualTo(result);
+        assertThat(result.at("/spec/containers/0/env").toString()).isEqualTo("[{\"name\":\"A\"},{\"name\":\"E\"}]");
+        assertThat(result.at("/spec/volumes").toString()).isEqualTo("[{\"name\":\"v\",\"projected\":{\"sources\":[\"s1\"]}}]");
+        // untouched subtrees are the original's own nodes, changed ones are copies
+        assertThat(result.at("/metadata/labels")).isSameAs(doc.at("/metadata/labels"));
+        assertThat(result.at("/spec/containers/1")).isSameAs(doc.at("/spec/containers/1"));
+        assertThat(result.at("/spec/containers/0/ports")).isSameAs(doc.at("/spec/containers/0/ports"));
+        assertThat(result.at("/spec/containers/0/env/0")).isSameAs(doc.at("/spec/containers/0/env/0"));
+        assertThat(result.at("/spec/containers/0")).isNotSameAs(doc.at("/spec/containers/0"));
+        assertThat(result).isNotSameAs(doc);
+        // the recorded values are not the document's nodes: a later change does not rewrite an earlier operation
+        assertThat(patch.operations().get(3).path("value").toString()).isEqualTo("{\"name\":\"D\"}");
+    }
+
+    @Test
     void removals_sort_later_indices_first_and_compare_numbers_as_numbers() {
         List<String> paths = new ArrayList<>(List.of("/spec/containers/0/env/2", "/spec/volumes/1",
                 "/spec/containers/0/env/10", "/spec/containers/1/env/0", "/spec/volumes/1/projected/sources/0"));

@@ -1,7 +1,7 @@
 package ai.molecule.billingguard.audit;
 
 import ai.molecule.billingguard.Main;
-import ai.molecule.billingguard.cli.AuditCommand;
+import ai.molecule.billingguard.cli.BackgroundAudits;
 import ai.molecule.billingguard.cluster.InformerFacts;
 import ai.molecule.billingguard.cluster.MockServerLogs;
 import ai.molecule.billingguard.config.Config;
@@ -69,7 +69,7 @@ class BackgroundAuditIT {
         Config config = ConfigLoader.load(Map.of(Knob.AUDIT_INTERVAL, "1"), Optional.empty(), Map.of());
         facts = new InformerFacts(client, config.cluster(), config.policy(), metrics);
         facts.start();
-        scan = AuditCommand.startBackgroundAudit(config, client, facts, metrics);
+        scan = BackgroundAudits.start(config, client, facts, metrics);
     }
 
     @AfterEach

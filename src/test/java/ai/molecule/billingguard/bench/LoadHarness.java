@@ -41,7 +41,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Load harness for the webhook (a main class, not a test; see docs/benchmarks.md for how to run it).
+ * Load harness for the webhook (a main class, not a test; see docs/performance.md for how to run it).
  *
  * <p>Two measurements:
  * <ol>

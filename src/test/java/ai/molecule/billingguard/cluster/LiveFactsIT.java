@@ -116,6 +116,17 @@ class LiveFactsIT {
     }
 
     @Test
+    void too_many_requests_is_a_failure_after_exactly_one_request_every_time() {
+        server.expect().get().withPath(SECRET).andReturn(429, status(429, "TooManyRequests")).always();
+
+        for (int i = 0; i < 3; i++) {
+            Lookup<WorkspaceSecret> lookup = live().workspaceSecret("team-a", "ws-1-secrets");
+            assertThat(lookup).isEqualTo(Lookup.failed("Secret team-a/ws-1-secrets", "HTTP 429 Too Many Requests"));
+        }
+        assertThat(paths(requests())).containsExactly(SECRET, SECRET, SECRET); // one GET per lookup: no retry past the deadline
+    }
+
+    @Test
     void a_forbidden_namespace_is_a_failure_naming_it() {
         server.expect().get().withPath(NAMESPACE).andReturn(403, status(403, "Forbidden")).once();
 

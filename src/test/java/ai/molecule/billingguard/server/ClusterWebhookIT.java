@@ -117,6 +117,17 @@ class ClusterWebhookIT {
     }
 
     @Test
+    void an_api_server_answering_429_gives_a_denial_naming_the_secret_every_time() throws Exception {
+        server.expect().get().withPath(SECRET_PATH).andReturn(429, "{}").always();
+        for (int i = 0; i < 5; i++) {
+            JsonNode answer = mutate();
+            assertThat(answer.get("allowed").booleanValue()).isFalse();
+            assertThat(answer.at("/status/message").stringValue())
+                    .contains("cannot read Secret team-demo/ws-demo-secrets", "HTTP 429", "fails closed");
+        }
+    }
+
+    @Test
     void a_hanging_api_server_gives_a_denial_within_the_webhook_timeout() throws Exception {
         server.expect().get().delay(30, TimeUnit.SECONDS).withPath(SECRET_PATH).andReturn(404, "{}").always();
         // kube-apiserver's default webhook timeout is 10s: the answer must come before it.
