@@ -5,8 +5,6 @@ import ai.molecule.billingguard.cluster.Clusters;
 import ai.molecule.billingguard.cluster.ApiErrors;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +48,7 @@ final class ApiServer implements AutoCloseable {
         this.client = client;
         // The probe's own client makes one attempt per probe: fabric8's retries with back-off would
         // turn "connection refused" into "timed out" before the probe's bound
-        this.prober = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory())
-                .withConfig(new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
+        this.prober = Clusters.build(new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build());
         this.url = client.getConfiguration().getMasterUrl();
         this.origin = origin;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> {

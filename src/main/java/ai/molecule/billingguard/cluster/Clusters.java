@@ -6,6 +6,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.model.jackson.Jackson2JdkTypesModule;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +32,21 @@ public final class Clusters {
     public static KubernetesClient client(Optional<Path> kubeconfig, Duration requestTimeout) {
         Config config = kubeconfig.map(Clusters::fromFile).orElseGet(() -> Config.autoConfigure(null));
         config.setRequestTimeout(Math.toIntExact(requestTimeout.toMillis()));
-        // The JDK client is named explicitly: it is the only one shipped, and this fails at
-        // compile time rather than at run time if it goes missing.
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+        return build(config);
+    }
+
+    /**
+     * The one way billing-guard builds a client from a fabric8 {@link Config}: the JDK HTTP client,
+     * named explicitly (the only one shipped; this fails at compile time rather than at run time if it
+     * goes missing), and fabric8's usual JSON mapping with one change: its parsers do not recycle their
+     * buffers. Jackson's default keeps each thread's last input buffers for the next parse, and a
+     * thread that parsed a Secret would keep its base64 data in the heap until it parses something else.
+     */
+    public static KubernetesClient build(Config config) {
+        JsonFactory json = JsonFactory.builderWithJackson2Defaults().recyclerPool(JsonRecyclerPools.nonRecyclingPool()).build();
+        JsonMapper mapper = JsonMapper.builder(json).configureForJackson2().addModule(new Jackson2JdkTypesModule()).build();
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
+                .withKubernetesSerialization(new KubernetesSerialization(mapper, true)).build();
     }
 
     /**

@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -84,9 +82,8 @@ class InformerRecoveryIT {
             port = free.getLocalPort();
         }
         api = start(port);
-        client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
-                        .withRequestTimeout(2_000).withNamespace("default").build())
-                .withHttpClientFactory(new JdkHttpClientFactory()).build();
+        client = Clusters.build(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
+                .withRequestTimeout(2_000).withNamespace("default").build());
         seed(client, "one");
         facts = new InformerFacts(client, ConfigLoader.defaults().cluster(), ConfigLoader.defaults().policy(), new Metrics());
         facts.start();

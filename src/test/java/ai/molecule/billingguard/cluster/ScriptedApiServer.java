@@ -4,8 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -96,10 +94,9 @@ public final class ScriptedApiServer implements AutoCloseable {
 
     /** A client of this server: HTTP watches, the given request timeout. */
     public KubernetesClient client(Duration requestTimeout) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url().toString())
-                        .withOnlyHttpWatches(true).withRequestTimeout(Math.toIntExact(requestTimeout.toMillis()))
-                        .withNamespace("default").build())
-                .withHttpClientFactory(new JdkHttpClientFactory()).build();
+        return Clusters.build(new ConfigBuilder().withMasterUrl(url().toString())
+                .withOnlyHttpWatches(true).withRequestTimeout(Math.toIntExact(requestTimeout.toMillis()))
+                .withNamespace("default").build());
     }
 
     public ScriptedApiServer script(Script script) {
