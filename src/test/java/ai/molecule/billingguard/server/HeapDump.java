@@ -106,28 +106,7 @@ final class HeapDump {
 
     /** One pass: names, classes (their reference fields), roots, and where each primitive array lies. */
     private void index() {
-        ByteBuffer b = dump.duplicate();
-        b.position(dump.position());
-        while (b.hasRemaining()) {
-            int tag = b.get() & 0xff;
-            b.getInt();
-            long length = b.getInt() & 0xffffffffL;
-            int start = b.position();
-            if (tag == UTF8) {
-                long id = id(b);
-                byte[] text = new byte[(int) (length - idSize)];
-                b.get(text);
-                names.put(id, new String(text, StandardCharsets.UTF_8));
-            } else if (tag == LOAD_CLASS) {
-                b.getInt();
-                long classId = id(b);
-                b.getInt();
-                classNameIds.put(classId, id(b));
-            } else if (tag == HEAP_DUMP || tag == HEAP_DUMP_SEGMENT) {
-                segment(b, start + length, null, null);
-            }
-            b.position(Math.toIntExact(start + length));
-        }
+        records(null, null);
         for (Long type : ownFieldTypes.keySet()) {
             List<Integer> offsets = new ArrayList<>();
             int at = 0;
@@ -147,6 +126,12 @@ final class HeapDump {
     /** The objects (id → class name) holding a reference to any of {@code targets}. */
     private Map<Long, String> holdersOf(Set<Long> targets) {
         Map<Long, String> holders = new HashMap<>();
+        records(targets, holders);
+        return holders;
+    }
+
+    /** Walks the dump's records: without {@code targets} to index it, with them to find their holders. */
+    private void records(Set<Long> targets, Map<Long, String> holders) {
         ByteBuffer b = dump.duplicate();
         b.position(dump.position());
         while (b.hasRemaining()) {
@@ -154,12 +139,21 @@ final class HeapDump {
             b.getInt();
             long length = b.getInt() & 0xffffffffL;
             int start = b.position();
-            if (tag == HEAP_DUMP || tag == HEAP_DUMP_SEGMENT) {
+            if (tag == UTF8 && targets == null) {
+                long id = id(b);
+                byte[] text = new byte[(int) (length - idSize)];
+                b.get(text);
+                names.put(id, new String(text, StandardCharsets.UTF_8));
+            } else if (tag == LOAD_CLASS && targets == null) {
+                b.getInt();
+                long classId = id(b);
+                b.getInt();
+                classNameIds.put(classId, id(b));
+            } else if (tag == HEAP_DUMP || tag == HEAP_DUMP_SEGMENT) {
                 segment(b, start + length, targets, holders);
             }
             b.position(Math.toIntExact(start + length));
         }
-        return holders;
     }
 
     /**
