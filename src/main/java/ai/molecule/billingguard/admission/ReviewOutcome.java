@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param request  the request as read
  * @param response the answer
  * @param decision the policy's decision, when the object was a pod or pod template it checked
- * @param patched  the object with the patch applied (the object itself when nothing changed; null without object)
+ * @param patched  the object with the patch applied (the object itself when nothing changed; null without object);
+ *                 it shares unchanged subtrees with the request's object: read it, never change it
  * @param error    what went wrong inside billing-guard when the answer is a fail-closed denial for it
  */
 public record ReviewOutcome(AdmissionRequest request, AdmissionResponse response, Optional<PodDecision> decision,

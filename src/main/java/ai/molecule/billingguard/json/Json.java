@@ -98,7 +98,16 @@ public final class Json {
             return nodes.stringNode(text);
         } else if (value instanceof Map<?, ?> map) {
             ObjectNode object = nodes.objectNode();
-            map.forEach((k, v) -> object.set(String.valueOf(k), tree(v)));
+            map.forEach((k, v) -> {
+                if (k == null) {
+                    throw new SyntaxException("a mapping key is null");
+                }
+                String key = String.valueOf(k); // 1 and true are keys "1" and "true"
+                if (object.has(key)) {
+                    throw new SyntaxException("duplicate mapping key \"" + shown(key) + "\"");
+                }
+                object.set(key, tree(v));
+            });
             return object;
         } else if (value instanceof List<?> list) {
             ArrayNode array = nodes.arrayNode(list.size());
@@ -116,6 +125,12 @@ public final class Json {
             return nodes.numberNode(n);
         }
         return JSON.valueToTree(value);
+    }
+
+    /** A key as an error message shows it: printable ASCII, at most 80 characters. */
+    private static String shown(String key) {
+        String printable = key.replaceAll("[^\\x20-\\x7e]", "?");
+        return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
     }
 
     /** One or more concatenated JSON documents. */

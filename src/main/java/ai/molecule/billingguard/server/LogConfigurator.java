@@ -17,13 +17,19 @@ import org.slf4j.Logger;
  * {@code BILLING_GUARD_LOG_LEVEL} (a system property of that name first, then the environment
  * variable; TRACE, DEBUG, INFO, WARN or ERROR; INFO when unset or not a level).
  * Found by logback through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}.
+ * With {@code -Dlogback.configurationFile=FILE} it steps aside and logback reads that file, as it
+ * would without this class.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     static final String LEVEL_VARIABLE = "BILLING_GUARD_LOG_LEVEL";
+    static final String CONFIG_FILE_PROPERTY = "logback.configurationFile";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        if (System.getProperty(CONFIG_FILE_PROPERTY) != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
         JsonLineEncoder encoder = new JsonLineEncoder();
         encoder.setContext(context);
         encoder.start();

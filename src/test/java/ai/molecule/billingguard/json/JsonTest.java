@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JsonTest {
     private static final String YAML = """
@@ -51,6 +52,17 @@ class JsonTest {
                     assertThat(doc.get("binary").binaryValue()).isEqualTo("hello".getBytes());
                     assertThat(doc.get("quoted").isString()).isTrue();
                 });
+    }
+
+    @Test
+    void a_null_key_or_two_keys_that_read_as_the_same_text_are_refused() {
+        assertThatThrownBy(() -> Json.documents("null: a\nk: b\n")).isInstanceOf(Json.SyntaxException.class)
+                .hasMessage("a mapping key is null");
+        assertThatThrownBy(() -> Json.documents("1: a\n\"1\": b\n")).isInstanceOf(Json.SyntaxException.class)
+                .hasMessage("duplicate mapping key \"1\"");
+        assertThatThrownBy(() -> Json.documents("true: a\n\"true\": b\n")).isInstanceOf(Json.SyntaxException.class)
+                .hasMessage("duplicate mapping key \"true\"");
+        assertThat(Json.documents("1: a\n2: b\n").get(0).toString()).isEqualTo("{\"1\":\"a\",\"2\":\"b\"}");
     }
 
     @Test
