@@ -16,17 +16,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The API server goes away after the caches synced, then comes back (a new CRUD mock on the same
- * address, holding what the cluster holds now): the informers catch up by themselves. Readiness
+ * The API server goes away after the caches synced (a proxy in front of the CRUD mock closes its
+ * port and resets every connection, watches included), then comes back on the same address with
+ * the same data: the informers catch up by themselves, and see a secret created once it is back. Readiness
  * (what {@code /readyz} reports from {@link InformerFacts#notSynced()}) stays true meanwhile, by
  * design: the caches still answer, a lookup they cannot answer fails closed (its live GET fails),
  * and taking every replica out of the Service because the API server blinked would turn every
@@ -37,26 +38,30 @@ class InformerRecoveryIT {
     static final Set<String> NO_REFS = Set.of();
 
     KubernetesMockServer api;
+    CuttableProxy proxy;
     KubernetesClient client;
     InformerFacts facts;
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         if (facts != null) {
             facts.close();
         }
         if (client != null) {
             client.close();
         }
+        if (proxy != null) {
+            proxy.close();
+        }
         if (api != null) {
             api.destroy();
         }
     }
 
-    static KubernetesMockServer start(int port) {
+    static KubernetesMockServer start() {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), port);
+        server.init(InetAddress.getLoopbackAddress(), 0);
         return server;
     }
 
@@ -77,12 +82,9 @@ class InformerRecoveryIT {
 
     @Test
     void informers_catch_up_after_the_api_server_restarts_and_readiness_stays_true_while_it_is_away() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
-        api = start(port);
-        client = Clusters.build(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
+        api = start();
+        proxy = new CuttableProxy(api.getPort());
+        client = Clusters.build(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + proxy.port())
                 .withRequestTimeout(2_000).withNamespace("default").build());
         seed(client, "one");
         facts = new InformerFacts(client, ConfigLoader.defaults().cluster(), ConfigLoader.defaults().policy(), new Metrics());
@@ -91,19 +93,29 @@ class InformerRecoveryIT {
         assertThat(cached("ws-one-secrets")).isTrue();
 
         // Away: the cache answers what it holds, readiness stays true, a miss fails closed.
-        api.destroy();
-        api = null;
+        proxy.cut();
         Facts one = facts.facts("team-a", "ws-one-secrets", NO_REFS);
         assertThat(one.workspaceSecret()).isInstanceOf(Lookup.Found.class);
         assertThat(facts.notSynced()).isEmpty();
         Facts missing = facts.facts("team-a", "ws-two-secrets", NO_REFS);
         assertThat(missing.workspaceSecret()).isInstanceOf(Lookup.Failed.class);
 
-        // Back, holding a secret made while it was away: seen through the watch or a new list.
+        // Back, on the same address with the same data; a secret made now is seen through the
+        // re-established watch (or a new list). A real API server replays to a watch resumed at a
+        // resourceVersion what changed since; the CRUD mock does not, so a change made before
+        // fabric8's back-off has reconnected the watch would be lost here alone: the secret is
+        // changed again every 2 s until it is seen, as a cluster keeps changing.
         Thread.sleep(2_000);
-        api = start(port);
-        seed(client, "one", "two");
-        await().atMost(Duration.ofSeconds(90)).until(() -> cached("ws-two-secrets"));
+        proxy.restore();
+        AtomicInteger touches = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            seed(client, "one");
+            client.secrets().inNamespace("team-a").resource(new SecretBuilder().withNewMetadata()
+                    .withName("ws-two-secrets").addToLabels("molecule.ai/workspace-id", "two")
+                    .addToAnnotations("touch", String.valueOf(touches.incrementAndGet())).endMetadata()
+                    .addToStringData("LLM_PROVIDER", "platform").build()).createOr(r -> r.update());
+            return cached("ws-two-secrets");
+        });
         assertThat(facts.facts("team-a", "ws-two-secrets", NO_REFS).workspaceSecret()).isInstanceOf(Lookup.Found.class);
         assertThat(facts.notSynced()).isEmpty();
     }
