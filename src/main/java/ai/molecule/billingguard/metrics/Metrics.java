@@ -95,11 +95,8 @@ public final class Metrics {
 
     /** Counts a request that could not be answered as an AdmissionReview. */
     public void rejected(String endpoint, int status) {
-        Counter.builder("billing_guard_bad_requests")
-                .description("Requests answered with an HTTP error instead of an AdmissionReview")
-                .tag("endpoint", endpoint)
-                .tag("code", String.valueOf(status))
-                .register(registry).increment();
+        counter("billing_guard_bad_requests", "Requests answered with an HTTP error instead of an AdmissionReview",
+                "endpoint", endpoint, "code", String.valueOf(status)).increment();
     }
 
     /**
@@ -181,9 +178,9 @@ public final class Metrics {
     }
 
     private Counter modesCounter(String outcome) {
-        return Counter.builder("billing_guard_modes_published")
-                .description("Writes of the workspace id -> mode ConfigMaps the backstop reads, by outcome")
-                .tag("outcome", outcome).register(registry);
+        return counter("billing_guard_modes_published",
+                "Writes of the workspace id -> mode ConfigMaps the backstop reads, by outcome",
+                "outcome", outcome);
     }
 
     public String scrape() {
@@ -192,51 +189,56 @@ public final class Metrics {
 
     private Counter cacheCounter(String object, String result) {
         // On every admission request: looked up in a map rather than built and registered again.
-        return cacheCounters.computeIfAbsent(object + "/" + result, k -> Counter.builder("billing_guard_cache_lookups")
-                .description("Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)")
-                .tag("object", object).tag("result", result).register(registry));
+        return cacheCounters.computeIfAbsent(object + "/" + result, k -> counter("billing_guard_cache_lookups",
+                "Workspace secret and Namespace lookups answered by the informer caches (hit) or not (miss)",
+                "object", object, "result", result));
     }
 
     private Counter liveCounter(String object, String outcome) {
-        return Counter.builder("billing_guard_live_lookups")
-                .description("Bounded API calls made when the caches could not answer")
-                .tag("object", object).tag("outcome", outcome).register(registry);
+        return counter("billing_guard_live_lookups",
+                "Bounded API calls made when the caches could not answer",
+                "object", object, "outcome", outcome);
     }
 
     private Counter listRestartCounter(String informer) {
-        return Counter.builder("billing_guard_informer_list_restarts")
-                .description("Informer lists begun again from the first page")
-                .tag("object", informer).register(registry);
+        return counter("billing_guard_informer_list_restarts",
+                "Informer lists begun again from the first page",
+                "object", informer);
     }
 
     private Counter watchRestartCounter(String informer) {
-        return Counter.builder("billing_guard_informer_watch_restarts")
-                .description("Informer watches begun again after a new list")
-                .tag("object", informer).register(registry);
+        return counter("billing_guard_informer_watch_restarts",
+                "Informer watches begun again after a new list",
+                "object", informer);
     }
 
     private Counter pageRetryCounter(String informer) {
-        return Counter.builder("billing_guard_informer_page_retries")
-                .description("Informer list pages asked for again with the same continue token")
-                .tag("object", informer).register(registry);
+        return counter("billing_guard_informer_page_retries",
+                "Informer list pages asked for again with the same continue token",
+                "object", informer);
     }
 
     private Counter lookupErrorCounter(String object) {
-        return Counter.builder("billing_guard_lookup_errors")
-                .description("Decisions that failed closed because a cluster lookup failed")
-                .tag("object", object).register(registry);
+        return counter("billing_guard_lookup_errors",
+                "Decisions that failed closed because a cluster lookup failed",
+                "object", object);
     }
 
     private Counter internalErrorCounter(String endpoint) {
-        return Counter.builder("billing_guard_internal_errors")
-                .description("Requests billing-guard failed to handle (a bug or out of memory); each was denied or answered 500")
-                .tag("endpoint", endpoint).register(registry);
+        return counter("billing_guard_internal_errors",
+                "Requests billing-guard failed to handle (a bug or out of memory); each was denied or answered 500",
+                "endpoint", endpoint);
     }
 
     private Counter busyCounter(String endpoint) {
-        return Counter.builder("billing_guard_busy_refusals")
-                .description("Large requests refused because other large bodies held the heap budget for too long")
-                .tag("endpoint", endpoint).register(registry);
+        return counter("billing_guard_busy_refusals",
+                "Large requests refused because other large bodies held the heap budget for too long",
+                "endpoint", endpoint);
+    }
+
+    /** A counter of this registry, found again when it was registered before. */
+    private Counter counter(String name, String description, String... tags) {
+        return Counter.builder(name).description(description).tags(tags).register(registry);
     }
 
     /** Operations are a closed set in admission/v1; anything else is folded so labels stay bounded. */
