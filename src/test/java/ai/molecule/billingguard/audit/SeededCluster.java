@@ -1,5 +1,7 @@
 package ai.molecule.billingguard.audit;
 
+import ai.molecule.billingguard.cli.Kubeconfigs;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -9,7 +11,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -66,20 +67,7 @@ public final class SeededCluster {
     /** A kubeconfig for the mock's URL. */
     public static Path kubeconfig(Path dir, KubernetesClient client) {
         try {
-            return Files.writeString(dir.resolve("kubeconfig"), """
-                    apiVersion: v1
-                    kind: Config
-                    current-context: mock
-                    clusters:
-                    - name: mock
-                      cluster: {server: "%s", insecure-skip-tls-verify: true}
-                    users:
-                    - name: u
-                      user: {token: mock-token}
-                    contexts:
-                    - name: mock
-                      context: {cluster: mock, user: u}
-                    """.formatted(client.getMasterUrl()));
+            return Kubeconfigs.write(dir, client.getMasterUrl().toString(), "mock-token");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

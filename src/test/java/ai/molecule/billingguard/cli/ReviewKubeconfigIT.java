@@ -35,20 +35,7 @@ class ReviewKubeconfigIT {
         client.secrets().inNamespace("team-demo").resource(new SecretBuilder().withNewMetadata()
                 .withName("ws-reno-secrets").withLabels(Map.of("molecule.ai/workspace-id", "reno")).endMetadata()
                 .withStringData(Map.of("LLM_PROVIDER", "minimax", "MINIMAX_API_KEY", SEED)).build()).create();
-        kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                current-context: mock
-                clusters:
-                - name: mock
-                  cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                - name: u
-                  user: {token: mock-token}
-                contexts:
-                - name: mock
-                  context: {cluster: mock, user: u}
-                """.formatted(client.getMasterUrl()));
+        kubeconfig = Kubeconfigs.write(dir, client.getMasterUrl().toString(), "mock-token");
     }
 
     @Test
